@@ -1,0 +1,15 @@
+// Command hb_takeover is hbd's heartbeat-compatible hb_takeover.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	// Not yet implemented: it needs the running daemon's control socket,
+	// which arrives with the membership issue. Exit 2 so scripts that
+	// depend on it fail loudly instead of reading a made-up answer.
+	fmt.Fprintln(os.Stderr, "hb_takeover: not yet implemented in hbd")
+	os.Exit(2)
+}
