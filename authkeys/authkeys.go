@@ -192,12 +192,14 @@ func Parse(r io.Reader, name string) (*Keys, error) {
 		return nil, &Error{File: name, Msg: "file too large"}
 	}
 	ks := &Keys{Active: -1}
-	authLine := 0
-	boundActive := false
+	// As in heartbeat, "auth N" only records N; the active key is bound
+	// when key line N is read after it, and stays bound if a later "auth M"
+	// is never followed by key M.
+	authNum, authLine := -1, 0
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), maxFileSize)
 	for ln := 1; sc.Scan(); ln++ {
-		fields := strings.Fields(sc.Text())
+		fields := cFields(sc.Text())
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
@@ -215,7 +217,7 @@ func Parse(r io.Reader, name string) (*Keys, error) {
 			if n < 0 || n > MaxIndex {
 				return nil, errf("auth: invalid key index %d (0-%d)", n, MaxIndex)
 			}
-			ks.Active, authLine, boundActive = n, ln, false
+			authNum, authLine = n, ln
 			continue
 		}
 		// heartbeat reads key lines with sscanf("%d%s%s"): a leading number,
@@ -252,25 +254,37 @@ func Parse(r io.Reader, name string) (*Keys, error) {
 			ks.Warnings = append(ks.Warnings, fmt.Sprintf("%s:%d: key %d redefined (first at line %d); the last one wins", name, ln, n, ks.keys[n].Line))
 		}
 		ks.keys[n] = k
-		if n == ks.Active && authLine != 0 {
-			boundActive = true
+		if n == authNum {
+			ks.Active = n
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
-	if authLine == 0 {
+	switch {
+	case authLine == 0:
 		return nil, &Error{File: name, Msg: "no \"auth N\" line selecting the active key"}
-	}
-	if !boundActive {
-		// heartbeat binds the active key while reading key line N, so
-		// "auth N" must come before it.
-		if ks.keys[ks.Active] != nil {
-			return nil, &Error{File: name, Line: authLine, Msg: fmt.Sprintf("auth %d: key %d is defined before the auth line (line %d); heartbeat requires \"auth N\" first", ks.Active, ks.Active, ks.keys[ks.Active].Line)}
-		}
-		return nil, &Error{File: name, Line: authLine, Msg: fmt.Sprintf("auth %d: key %d not found", ks.Active, ks.Active)}
+	case ks.Active < 0 && ks.keys[authNum] != nil:
+		return nil, &Error{File: name, Line: authLine, Msg: fmt.Sprintf("auth %d: key %d is defined before the auth line (line %d); heartbeat requires \"auth N\" first", authNum, authNum, ks.keys[authNum].Line)}
+	case ks.Active < 0:
+		return nil, &Error{File: name, Line: authLine, Msg: fmt.Sprintf("auth %d: key %d not found", authNum, authNum)}
+	case ks.Active != authNum:
+		ks.Warnings = append(ks.Warnings, fmt.Sprintf("%s:%d: auth %d: no key %d follows; key %d (chosen earlier) stays active, as in heartbeat", name, authLine, authNum, authNum, ks.Active))
 	}
 	return ks, nil
+}
+
+// cFields splits s at the bytes C's isspace() accepts, as heartbeat's
+// sscanf("%s") does. strings.Fields would also split at U+0085 and U+00A0,
+// cutting a key that contains them short.
+func cFields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return true
+		}
+		return false
+	})
 }
 
 // crcPOSIX mirrors HBauth/crc.c: MSB-first polynomial 0x04C11DB7, initial
