@@ -1,0 +1,473 @@
+package hbd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/hbd-project/hbd/hbd/core"
+	"github.com/hbd-project/hbd/hbd/ctl"
+	"github.com/hbd-project/hbd/hbd/link"
+	"github.com/hbd-project/hbd/hbd/pingnode"
+	"github.com/hbd-project/hbd/hbd/state"
+	"github.com/hbd-project/hbd/hbd/wire"
+)
+
+// Options are the daemon's command-line inputs.
+type Options struct {
+	ConfDir  string // ha.cf, authkeys, haresources
+	StateDir string // hb_generation, hb_uuid
+	RunDir   string // control socket, pid file
+	Node     string // local node name; empty: nodeinfo or uname -n
+	Logger   *slog.Logger
+	// Config, when set, is used instead of loading ConfDir again (the
+	// command has already loaded it to set up logging).
+	Config *Config
+}
+
+// ErrRestart is returned by Run when heartbeat would restart itself
+// (cause_shutdown_restart: no local heartbeat, or a peer returning after a
+// partition with the same generation). The caller re-executes the daemon,
+// which then starts with a new generation.
+var ErrRestart = errors.New("restart requested")
+
+// pollInterval bounds the wait between ticks even when the core has nothing
+// due, as heartbeat's POLL_INTERVAL does.
+const pollInterval = 250 * time.Millisecond
+
+// daemon is the state of one running node. Only the owner goroutine (run)
+// touches m; everything else talks to it over channels.
+type daemon struct {
+	cfg     *Config
+	log     *slog.Logger
+	m       *core.Machine
+	net     link.Transport
+	pinger  *pingnode.Pinger
+	start   time.Time
+	load    atomic.Value // string: first line of /proc/loadavg
+	sendQ   chan outPacket
+	pingQ   chan pingnode.Event
+	linkQ   chan link.Event
+	statusQ chan chan *ctl.Status
+	// logBadpack is ha.cf log_badpack: false quiets bad-packet errors.
+	logBadpack bool
+	// encOpts: "msgfmt netstring" leaves out the inner auth field, as
+	// add_control_msg_fields does; the trailer still signs the packet.
+	encOpts []wire.Option
+	counts  struct{ sendQueueFull, noMedium, encodeErrors, pingSendErrors atomic.Uint64 }
+}
+
+type outPacket struct {
+	data  []byte
+	links []string // nil: every medium
+}
+
+// Run runs the daemon until ctx is cancelled (then it shuts down
+// gracefully) or a fatal error.
+func Run(ctx context.Context, o Options) error {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg := o.Config
+	if cfg == nil {
+		var err error
+		if cfg, err = LoadConfig(o.ConfDir, LoadOptions{LocalNode: o.Node}); err != nil {
+			return err
+		}
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if cfg.HaCf.ResourceManagement && cfg.Resources != nil && len(cfg.Resources.Groups) > 0 {
+		log.Warn("haresources: resource takeover is not implemented in this hbd yet; groups are parsed but not started")
+	}
+
+	now := time.Now()
+	var gen uint64
+	if cfg.HaCf.HBGenMethod == "time" {
+		gen = state.TimeGeneration(now)
+	} else {
+		g, fresh, err := state.NextGeneration(o.StateDir, now)
+		if err != nil {
+			return fmt.Errorf("state dir %s: %w", o.StateDir, err)
+		}
+		if fresh {
+			log.Info(fmt.Sprintf("No Previous generation - starting at %d", g))
+		}
+		gen = g
+	}
+	uuid, _, err := state.LoadUUID(o.StateDir)
+	if err != nil {
+		return fmt.Errorf("state dir %s: %w", o.StateDir, err)
+	}
+
+	specs, err := mediaSpecs(ctx, cfg.HaCf)
+	if err != nil {
+		return err
+	}
+	pings, err := pingNodes(ctx, cfg.HaCf)
+	if err != nil {
+		return err
+	}
+	var seedb [8]byte
+	_, _ = rand.Read(seedb[:])
+	m, err := core.NewMachine(coreConfig(cfg, gen, uuid, binary.LittleEndian.Uint64(seedb[:]), linkNames(specs)))
+	if err != nil {
+		return err
+	}
+
+	d := &daemon{
+		cfg: cfg, log: log, m: m, start: now,
+		sendQ:   make(chan outPacket, 1024),
+		pingQ:   make(chan pingnode.Event, 256),
+		linkQ:   make(chan link.Event, 64),
+		statusQ: make(chan chan *ctl.Status),
+	}
+	d.load.Store(readLoadavg())
+	if cfg.HaCf.MsgFmt == "netstring" {
+		d.encOpts = append(d.encOpts, wire.WithoutInnerAuth())
+	}
+	if v, ok := cfg.HaCf.Param("log_badpack"); ok {
+		d.logBadpack = !isFalse(v)
+	}
+
+	d.net, err = link.Open(specs, link.Options{
+		Logger:       log,
+		WriteTimeout: cfg.HaCf.Keepalive,
+		OnEvent: func(e link.Event) {
+			select {
+			case d.linkQ <- e:
+			default: // the owner is behind; the next event carries the state
+			}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat media: %w", err)
+	}
+	defer d.net.Close()
+
+	runCtx, cancelRun := context.WithCancel(context.Background())
+	defer cancelRun()
+	if len(pings) > 0 {
+		d.pinger, err = pingnode.Open(pingnode.Config{
+			Nodes:        pings,
+			Verify:       d.verifyPing,
+			WriteTimeout: cfg.HaCf.Keepalive,
+			Logger:       log,
+		})
+		if err != nil {
+			return fmt.Errorf("ping nodes: %w", err)
+		}
+		defer d.pinger.Close()
+		go func() {
+			if err := d.pinger.Run(runCtx, d.pingQ); err != nil && runCtx.Err() == nil {
+				log.Error("ping nodes stopped", "err", err)
+			}
+		}()
+	}
+
+	srv, err := ctl.Listen(o.RunDir, d.handler(), log)
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := srv.Serve(); err != nil {
+			log.Error("control socket", "err", err)
+		}
+	}()
+	defer srv.Close()
+	pidFile := filepath.Join(o.RunDir, "hbd.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	defer os.Remove(pidFile)
+
+	go d.sender(runCtx)
+	go d.loadavgPoller(runCtx)
+
+	log.Info("hbd starting", "version", Version, "node", cfg.LocalNode, "generation", gen,
+		"keepalive", cfg.HaCf.Keepalive, "deadtime", cfg.HaCf.Deadtime, "initdead", cfg.HaCf.Initdead)
+	return d.run(ctx)
+}
+
+// run is the owner loop: every input becomes an event for the machine, and
+// the machine's actions are carried out without blocking, so nothing that
+// happens elsewhere can delay a heartbeat.
+func (d *daemon) run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	restart := false
+	shuttingDown := false
+	var shutdownDeadline <-chan time.Time
+
+	handle := func(acts []core.Action) (done bool) {
+		for _, a := range acts {
+			switch a := a.(type) {
+			case core.Send:
+				d.send(a)
+			case core.SendPing:
+				d.sendPing(a)
+			case core.Log:
+				d.logCore(a)
+			case core.NodeStatus:
+				d.log.Debug("node status", "node", a.Node, "old", a.Old, "new", a.New)
+			case core.LinkStatus:
+				d.log.Debug("link status", "node", a.Node, "link", a.Link, "status", a.Status)
+			case core.CommUp:
+				// The core has logged it in heartbeat's words.
+			case core.PartitionHealed:
+				d.log.Error(fmt.Sprintf("Cluster node %s returning after partition.", a.Node))
+			case core.Restart:
+				d.log.Error("restarting", "reason", string(a.Reason), "node", a.Node)
+				restart = true
+				return true
+			case core.ShutdownReady:
+				if shuttingDown {
+					return true
+				}
+			case core.Deliver, core.NodeAdded, core.NodeRemoved:
+				// Resource messages and dynamic membership reach the
+				// resource layer, which is not implemented yet.
+			}
+		}
+		return false
+	}
+
+	if handle(d.m.Step(core.Start{Time: time.Now(), Load: d.loadavg()})) {
+		return d.exit(restart)
+	}
+	done := ctx.Done()
+	for {
+		var acts []core.Action
+		select {
+		case <-done:
+			done = nil
+			shuttingDown = true
+			d.log.Info("Heartbeat shutdown in progress.")
+			// heartbeat defers a shutdown until comm is up; a node that
+			// never hears its peers stops after initdead at the latest.
+			shutdownDeadline = time.After(d.cfg.HaCf.Initdead + 2*d.cfg.HaCf.Keepalive)
+			acts = d.m.Step(core.Shutdown{Time: time.Now()})
+		case <-shutdownDeadline:
+			d.log.Warn("shutdown: giving up waiting for comm to come up")
+			return nil
+		case dg, ok := <-d.net.Recv():
+			if !ok {
+				return errors.New("heartbeat media closed")
+			}
+			acts = d.m.Step(d.packetEvent(dg))
+		case e := <-d.pingQ:
+			acts = d.m.Step(core.PingReply{Time: e.Time, Node: e.Node})
+		case e := <-d.linkQ:
+			if e.Up {
+				d.log.Info("medium up", "link", e.Link, "medium", e.Medium)
+			} else {
+				d.log.Warn("medium down", "link", e.Link, "medium", e.Medium, "err", e.Err)
+			}
+			acts = d.m.Step(core.LinkEvent{Time: e.Time, Link: e.Link, Up: e.Up})
+		case reply := <-d.statusQ:
+			reply <- d.status()
+		case <-timer.C:
+			acts = d.m.Step(core.Tick{Time: time.Now(), Load: d.loadavg()})
+		}
+		if handle(acts) {
+			return d.exit(restart)
+		}
+		d.resetTimer(timer)
+	}
+}
+
+func (d *daemon) exit(restart bool) error {
+	if restart {
+		return ErrRestart
+	}
+	d.log.Info("Heartbeat shutdown complete.")
+	return nil
+}
+
+func (d *daemon) resetTimer(t *time.Timer) {
+	wait := pollInterval
+	if at, ok := d.m.NextDeadline(); ok {
+		if w := time.Until(at); w < wait {
+			wait = max(w, 0)
+		}
+	}
+	t.Reset(wait)
+}
+
+// packetEvent decodes and authenticates a datagram. Bad ones still reach
+// the machine, marked, so all drop counters live in one place.
+func (d *daemon) packetEvent(dg link.Datagram) core.Packet {
+	ev := core.Packet{Time: dg.Time, Link: dg.Link, From: dg.From}
+	p, err := wire.Decode(dg.Data)
+	if err != nil {
+		ev.Reject = core.Malformed
+		d.log.Debug("dropped a malformed packet", "link", dg.Link, "from", dg.From, "err", err)
+		return ev
+	}
+	if err := wire.Verify(p, d.cfg.Keys); err != nil {
+		ev.Reject = core.AuthFailed
+		if d.logBadpack {
+			d.log.Error("authentication failed", "link", dg.Link, "from", dg.From, "err", err)
+		}
+		return ev
+	}
+	ev.Msg = p.Msg
+	return ev
+}
+
+// send encodes and signs in the owner (cheap) and queues the datagram for
+// the sender goroutine; a full queue drops rather than waits.
+func (d *daemon) send(a core.Send) {
+	b, err := wire.Encode(a.Msg, d.cfg.Keys, d.encOpts...)
+	if err != nil {
+		d.counts.encodeErrors.Add(1)
+		d.log.Error("cannot encode a message", "type", a.Msg.Type(), "err", err)
+		return
+	}
+	select {
+	case d.sendQ <- outPacket{data: b, links: a.Links}:
+	default:
+		d.counts.sendQueueFull.Add(1)
+	}
+}
+
+// sender writes queued datagrams to the media. Each write is bounded by the
+// medium's deadline, so a stuck interface costs at most that per medium.
+func (d *daemon) sender(ctx context.Context) {
+	media := d.net.Media()
+	var noMediumLogged time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-d.sendQ:
+			sent := false
+			for _, md := range media {
+				if p.links != nil && !contains(p.links, md.Name()) {
+					continue
+				}
+				if err := md.Send(p.data); err == nil {
+					sent = true
+				}
+			}
+			if !sent {
+				d.counts.noMedium.Add(1)
+				if time.Since(noMediumLogged) > 10*time.Second {
+					noMediumLogged = time.Now()
+					d.log.Error("No working comm channels to write to.")
+				}
+			}
+		}
+	}
+}
+
+func (d *daemon) sendPing(a core.SendPing) {
+	if d.pinger == nil {
+		return
+	}
+	b, err := wire.Encode(a.Msg, d.cfg.Keys, d.encOpts...)
+	if err != nil {
+		d.counts.encodeErrors.Add(1)
+		return
+	}
+	// Send is deadline-bounded and non-blocking on a raw socket.
+	if err := d.pinger.Send(a.Node, b); err != nil {
+		d.counts.pingSendErrors.Add(1)
+	}
+}
+
+// verifyPing accepts an echo reply payload only if it is a message we
+// could have sent for that ping node (ping.c/ping_group.c checks).
+func (d *daemon) verifyPing(node string, payload []byte) bool {
+	p, err := wire.Decode(payload)
+	if err != nil || wire.Verify(p, d.cfg.Keys) != nil {
+		return false
+	}
+	src, _ := p.Msg.Get("src")
+	info, _ := p.Msg.Get("info")
+	return p.Msg.Type() == "NS_st" && src == node && (info == "ping" || info == "ping_group")
+}
+
+func (d *daemon) logCore(a core.Log) {
+	switch a.Level {
+	case core.LevelDebug:
+		d.log.Debug(a.Msg)
+	case core.LevelInfo:
+		d.log.Info(a.Msg)
+	case core.LevelWarn:
+		d.log.Warn(a.Msg)
+	default: // ERROR and CRIT: slog has no CRIT; keep heartbeat's word
+		d.log.Error(a.Msg, "severity", a.Level.String())
+	}
+}
+
+func (d *daemon) loadavg() string {
+	s, _ := d.load.Load().(string)
+	return s
+}
+
+// loadavgPoller reads /proc/loadavg off the owner goroutine.
+func (d *daemon) loadavgPoller(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.load.Store(readLoadavg())
+		}
+	}
+}
+
+func readLoadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	for i, c := range b {
+		if c == '\n' {
+			b = b[:i]
+			break
+		}
+	}
+	return string(b)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// handler serves the control API.
+func (d *daemon) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		reply := make(chan *ctl.Status, 1)
+		select {
+		case d.statusQ <- reply:
+		case <-r.Context().Done():
+			return
+		case <-time.After(5 * time.Second):
+			ctl.WriteError(w, http.StatusServiceUnavailable, errors.New("daemon busy"))
+			return
+		}
+		ctl.WriteJSON(w, http.StatusOK, <-reply)
+	})
+	return mux
+}
