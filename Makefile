@@ -10,7 +10,7 @@ HADIR     ?= /etc/ha.d
 FUZZTIME  ?= 5s
 # Packages the root-only tests use as real peers and oracles. Installed
 # only when running as root and only when missing.
-APT_PKGS  := iproute2 tcpdump util-linux procps heartbeat pacemaker-cli-utils
+APT_PKGS  := iproute2 tcpdump util-linux mount heartbeat pacemaker-cli-utils
 
 CMDS      := hbd hbctl cl_status hb_standby hb_takeover
 IS_ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo yes)
@@ -36,6 +36,10 @@ ifeq ($(IS_ROOT),yes)
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi; \
+	if [ -d /run/systemd/system ] && systemctl is-enabled -q heartbeat 2>/dev/null; then \
+	  echo "disabling the host's heartbeat.service: the tests run heartbeat only inside namespaces"; \
+	  systemctl disable --now heartbeat; \
 	fi
 else
 	@echo "deps: not root; skipping apt-get install of $(APT_PKGS) (namespace tests will skip)"
