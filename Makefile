@@ -10,7 +10,7 @@ HADIR     ?= /etc/ha.d
 FUZZTIME  ?= 5s
 # Packages the root-only tests use as real peers and oracles. Installed
 # only when running as root and only when missing.
-APT_PKGS  := iproute2 tcpdump util-linux mount heartbeat pacemaker-cli-utils
+APT_PKGS  := iproute2 tcpdump util-linux mount heartbeat resource-agents pacemaker-cli-utils
 
 CMDS      := hbd hbctl cl_status hb_standby hb_takeover
 IS_ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo yes)
