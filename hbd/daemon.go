@@ -17,8 +17,11 @@ import (
 	"github.com/hbd-project/hbd/hbd/core"
 	"github.com/hbd-project/hbd/hbd/ctl"
 	"github.com/hbd-project/hbd/hbd/link"
+	"github.com/hbd-project/hbd/hbd/node"
 	"github.com/hbd-project/hbd/hbd/pingnode"
+	"github.com/hbd-project/hbd/hbd/rsc"
 	"github.com/hbd-project/hbd/hbd/state"
+	"github.com/hbd-project/hbd/hbd/takeover"
 	"github.com/hbd-project/hbd/hbd/wire"
 )
 
@@ -49,7 +52,10 @@ const pollInterval = 250 * time.Millisecond
 type daemon struct {
 	cfg     *Config
 	log     *slog.Logger
-	m       *core.Machine
+	m       *node.Machine
+	exec    *rsc.Executor // nil without resource management
+	opQ     chan rsc.Result
+	cmdQ    chan command
 	net     link.Transport
 	pinger  *pingnode.Pinger
 	start   time.Time
@@ -88,8 +94,11 @@ func Run(ctx context.Context, o Options) error {
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	if cfg.HaCf.ResourceManagement && cfg.Resources != nil && len(cfg.Resources.Groups) > 0 {
-		log.Warn("haresources: resource takeover is not implemented in this hbd yet; groups are parsed but not started")
+	if cfg.HaCf.Stonith != nil || len(cfg.HaCf.StonithHosts) > 0 {
+		// Taking a dead peer's resources without the fencing the operator
+		// configured could leave both nodes owning them: refuse instead.
+		return errors.New("ha.cf configures STONITH, which hbd does not implement yet; " +
+			"remove the stonith/stonith_host lines to run without fencing")
 	}
 
 	now := time.Now()
@@ -121,7 +130,12 @@ func Run(ctx context.Context, o Options) error {
 	}
 	var seedb [8]byte
 	_, _ = rand.Read(seedb[:])
-	m, err := core.NewMachine(coreConfig(cfg, gen, uuid, binary.LittleEndian.Uint64(seedb[:]), linkNames(specs)))
+	ncfg := node.Config{Core: coreConfig(cfg, gen, uuid, binary.LittleEndian.Uint64(seedb[:]), linkNames(specs))}
+	if cfg.HaCf.ResourceManagement && cfg.Resources != nil {
+		tc := takeoverConfig(cfg)
+		ncfg.Takeover = &tc
+	}
+	m, err := node.New(ncfg)
 	if err != nil {
 		return err
 	}
@@ -132,6 +146,8 @@ func Run(ctx context.Context, o Options) error {
 		pingQ:   make(chan pingnode.Event, 256),
 		linkQ:   make(chan link.Event, 64),
 		statusQ: make(chan chan *ctl.Status),
+		opQ:     make(chan rsc.Result, 16),
+		cmdQ:    make(chan command),
 	}
 	d.load.Store(readLoadavg())
 	if cfg.HaCf.MsgFmt == "netstring" {
@@ -192,6 +208,18 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer os.Remove(pidFile)
 
+	if ncfg.Takeover != nil {
+		reg, err := newRegistry(cfg, o.ConfDir, o.RunDir)
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		mgr := rsc.NewManager(reg, rsc.Config{Log: log})
+		d.exec = rsc.NewExecutor(mgr, func(r rsc.Result) { d.opQ <- r })
+		// Close lets queued operations finish: a give-up in progress at
+		// exit must complete, never be abandoned half-way.
+		defer d.exec.Close()
+	}
 	go d.sender(runCtx)
 	go d.loadavgPoller(runCtx)
 
@@ -206,60 +234,24 @@ func Run(ctx context.Context, o Options) error {
 func (d *daemon) run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	restart := false
-	shuttingDown := false
 	var shutdownDeadline <-chan time.Time
 
-	handle := func(acts []core.Action) (done bool) {
-		for _, a := range acts {
-			switch a := a.(type) {
-			case core.Send:
-				d.send(a)
-			case core.SendPing:
-				d.sendPing(a)
-			case core.Log:
-				d.logCore(a)
-			case core.NodeStatus:
-				d.log.Debug("node status", "node", a.Node, "old", a.Old, "new", a.New)
-			case core.LinkStatus:
-				d.log.Debug("link status", "node", a.Node, "link", a.Link, "status", a.Status)
-			case core.CommUp:
-				// The core has logged it in heartbeat's words.
-			case core.PartitionHealed:
-				d.log.Error(fmt.Sprintf("Cluster node %s returning after partition.", a.Node))
-			case core.Restart:
-				d.log.Error("restarting", "reason", string(a.Reason), "node", a.Node)
-				restart = true
-				return true
-			case core.ShutdownReady:
-				if shuttingDown {
-					return true
-				}
-			case core.Deliver, core.NodeAdded, core.NodeRemoved:
-				// Resource messages and dynamic membership reach the
-				// resource layer, which is not implemented yet.
-			}
-		}
-		return false
-	}
-
-	if handle(d.m.Step(core.Start{Time: time.Now(), Load: d.loadavg()})) {
-		return d.exit(restart)
+	if exit, ok := d.handle(d.m.Step(core.Start{Time: time.Now(), Load: d.loadavg()})); ok {
+		return d.exit(exit.Restart)
 	}
 	done := ctx.Done()
 	for {
-		var acts []core.Action
+		var acts []node.Action
 		select {
 		case <-done:
 			done = nil
-			shuttingDown = true
 			d.log.Info("Heartbeat shutdown in progress.")
-			// heartbeat defers a shutdown until comm is up; a node that
-			// never hears its peers stops after initdead at the latest.
-			shutdownDeadline = time.After(d.cfg.HaCf.Initdead + 2*d.cfg.HaCf.Keepalive)
-			acts = d.m.Step(core.Shutdown{Time: time.Now()})
+			// heartbeat defers a shutdown until comm is up and resources
+			// are stable; a node that never hears its peers still stops.
+			shutdownDeadline = time.After(d.cfg.HaCf.Initdead + d.cfg.HaCf.Deadtime + 2*d.cfg.HaCf.Keepalive)
+			acts = d.m.Step(node.Shutdown{Time: time.Now()})
 		case <-shutdownDeadline:
-			d.log.Warn("shutdown: giving up waiting for comm to come up")
+			d.log.Warn("shutdown: giving up waiting for the cluster; exiting")
 			return nil
 		case dg, ok := <-d.net.Recv():
 			if !ok {
@@ -275,16 +267,64 @@ func (d *daemon) run(ctx context.Context) error {
 				d.log.Warn("medium down", "link", e.Link, "medium", e.Medium, "err", e.Err)
 			}
 			acts = d.m.Step(core.LinkEvent{Time: e.Time, Link: e.Link, Up: e.Up})
+		case r := <-d.opQ:
+			acts = d.m.Step(opDone(r))
+		case c := <-d.cmdQ:
+			acts = d.command(c)
 		case reply := <-d.statusQ:
 			reply <- d.status()
 		case <-timer.C:
 			acts = d.m.Step(core.Tick{Time: time.Now(), Load: d.loadavg()})
 		}
-		if handle(acts) {
-			return d.exit(restart)
+		if exit, ok := d.handle(acts); ok {
+			return d.exit(exit.Restart)
 		}
 		d.resetTimer(timer)
 	}
+}
+
+// handle carries out the machine's actions; it reports Exit when the node
+// is done.
+func (d *daemon) handle(acts []node.Action) (node.Exit, bool) {
+	for _, a := range acts {
+		switch a := a.(type) {
+		case core.Send:
+			d.send(a)
+		case core.SendPing:
+			d.sendPing(a)
+		case core.Log:
+			d.logAt(a.Level, a.Msg)
+		case takeover.Log:
+			d.logAt(a.Level, a.Msg)
+		case core.NodeStatus:
+			d.log.Debug("node status", "node", a.Node, "old", a.Old, "new", a.New)
+		case core.LinkStatus:
+			d.log.Debug("link status", "node", a.Node, "link", a.Link, "status", a.Status)
+		case core.PartitionHealed:
+			d.log.Error(fmt.Sprintf("Cluster node %s returning after partition.", a.Node))
+		case takeover.TakeGroup:
+			d.submit(rsc.Take, a.Key)
+		case takeover.GiveGroup:
+			d.submit(rsc.Give, a.Key)
+		case takeover.RecoverFailedStop:
+			// heartbeat would kill itself and reboot the host so the
+			// resource dies with it. hbd keeps the group marked as held
+			// and keeps heartbeating, so the peer never starts a second
+			// copy; an operator must stop the resource by hand.
+			d.log.Error(fmt.Sprintf("Resource group %s could not be stopped and is still running: "+
+				"keeping it, so the peer will not take it over; stop it by hand "+
+				"(heartbeat would reboot this node here)", a.Key), "severity", "CRIT")
+		case takeover.Fence:
+			// Not reachable: Run refuses STONITH configurations.
+			d.log.Error("fencing requested but STONITH is not implemented", "node", a.Node)
+		case node.Exit:
+			if a.Restart {
+				d.log.Error("restarting", "reason", "heartbeat would restart here (cause_shutdown_restart)")
+			}
+			return a, true
+		}
+	}
+	return node.Exit{}, false
 }
 
 func (d *daemon) exit(restart bool) error {
@@ -399,16 +439,16 @@ func (d *daemon) verifyPing(node string, payload []byte) bool {
 	return p.Msg.Type() == "NS_st" && src == node && (info == "ping" || info == "ping_group")
 }
 
-func (d *daemon) logCore(a core.Log) {
-	switch a.Level {
+func (d *daemon) logAt(level core.Level, msg string) {
+	switch level {
 	case core.LevelDebug:
-		d.log.Debug(a.Msg)
+		d.log.Debug(msg)
 	case core.LevelInfo:
-		d.log.Info(a.Msg)
+		d.log.Info(msg)
 	case core.LevelWarn:
-		d.log.Warn(a.Msg)
+		d.log.Warn(msg)
 	default: // ERROR and CRIT: slog has no CRIT; keep heartbeat's word
-		d.log.Error(a.Msg, "severity", a.Level.String())
+		d.log.Error(msg, "severity", level.String())
 	}
 }
 
@@ -469,5 +509,7 @@ func (d *daemon) handler() http.Handler {
 		}
 		ctl.WriteJSON(w, http.StatusOK, <-reply)
 	})
+	mux.HandleFunc("POST /v1/standby", d.resourceHandler(true))
+	mux.HandleFunc("POST /v1/takeover", d.resourceHandler(false))
 	return mux
 }

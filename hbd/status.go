@@ -21,7 +21,7 @@ func (d *daemon) status() *ctl.Status {
 		State:       snap.Status,
 		CommUp:      snap.CommUp,
 		ManagedBy:   "haresources",
-		Resources:   "none", // resource takeover is not implemented yet: nothing is held
+		Resources:   snap.Resources,
 		UptimeMs:    now.Sub(d.start).Milliseconds(),
 		KeepaliveMs: d.cfg.HaCf.Keepalive.Milliseconds(),
 		DeadtimeMs:  d.cfg.HaCf.Deadtime.Milliseconds(),
@@ -30,6 +30,12 @@ func (d *daemon) status() *ctl.Status {
 	}
 	if !d.cfg.HaCf.ResourceManagement {
 		st.ManagedBy = "pacemaker"
+	}
+	if st.Resources == "" {
+		st.Resources = "none"
+	}
+	for _, g := range snap.Groups {
+		st.Groups = append(st.Groups, ctl.Group{Key: g.Key, Local: g.Local, State: g.State.String()})
 	}
 	for _, p := range d.cfg.HaCf.Params() {
 		st.Parameters[p.Name] = p.Value

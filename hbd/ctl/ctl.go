@@ -218,3 +218,15 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	return nil
 }
+
+// Standby asks the daemon to give resources to the peer, as hb_standby
+// does; which is local, foreign, all or failback.
+func (c *Client) Standby(ctx context.Context, which string) error {
+	return c.Do(ctx, "POST", "/v1/standby", map[string]string{"which": which}, nil)
+}
+
+// Takeover asks the peer, through the daemon, to give resources to this
+// node, as hb_takeover does.
+func (c *Client) Takeover(ctx context.Context, which string) error {
+	return c.Do(ctx, "POST", "/v1/takeover", map[string]string{"which": which}, nil)
+}

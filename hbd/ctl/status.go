@@ -17,6 +17,8 @@ type Status struct {
 	UptimeMs    int64  `json:"uptime_ms"`  // since the daemon started
 	KeepaliveMs int64  `json:"keepalive_ms"`
 	DeadtimeMs  int64  `json:"deadtime_ms"`
+	// Groups are the haresources groups, in file order.
+	Groups []Group `json:"groups,omitempty"`
 	// Nodes lists cluster members first (in ha.cf order), then ping nodes.
 	Nodes []Node `json:"nodes"`
 	// Counters are monotonic event counts since start, keyed by name (see
@@ -57,4 +59,11 @@ func (s *Status) FindNode(name string) *Node {
 		}
 	}
 	return nil
+}
+
+// Group is one haresources group as this node sees it.
+type Group struct {
+	Key   string `json:"key"`   // the group's first resource, as written
+	Local bool   `json:"local"` // its haresources node is this node
+	State string `json:"state"` // this node's view: held, released, taking, giving, …
 }
