@@ -22,6 +22,7 @@ import (
 	"github.com/hbd-project/hbd/hbd/rsc"
 	"github.com/hbd-project/hbd/hbd/state"
 	"github.com/hbd-project/hbd/hbd/takeover"
+	"github.com/hbd-project/hbd/hbd/vip"
 	"github.com/hbd-project/hbd/hbd/wire"
 )
 
@@ -32,6 +33,10 @@ type Options struct {
 	RunDir   string // control socket, pid file
 	Node     string // local node name; empty: nodeinfo or uname -n
 	Logger   *slog.Logger
+	// GARPRefresh re-announces held virtual addresses at this interval
+	// (0: off, heartbeat's behaviour). It is an hbd extension, given on the
+	// command line so that ha.cf stays readable by heartbeat.
+	GARPRefresh time.Duration
 	// Config, when set, is used instead of loading ConfDir again (the
 	// command has already loaded it to set up logging).
 	Config *Config
@@ -209,7 +214,31 @@ func Run(ctx context.Context, o Options) error {
 	defer os.Remove(pidFile)
 
 	if ncfg.Takeover != nil {
-		reg, err := newRegistry(cfg, o.ConfDir, o.RunDir)
+		ips, err := vip.New(vip.Options{
+			ConfDir:     filepath.Join(o.ConfDir, "conf"), // arp_config, as heartbeat's
+			GARPRefresh: o.GARPRefresh,
+			Logger:      log,
+			OnEvent: func(e vip.Event) {
+				if e.Err != nil {
+					log.Error("virtual address lost and not restored", "vip", e.Spec.String(), "iface", e.Iface, "err", e.Err)
+				} else {
+					log.Warn("virtual address was removed by something else; restored and re-announced", "vip", e.Spec.String(), "iface", e.Iface)
+				}
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("IP resources: %w", err)
+		}
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			if err := ips.Watch(watchCtx); err != nil && watchCtx.Err() == nil {
+				log.Error("virtual address watcher stopped", "err", err)
+			}
+		}()
+		defer func() { stopWatch(); <-watched; ips.Close() }()
+		reg, err := newRegistry(cfg, o.ConfDir, o.RunDir, ips)
 		if err != nil {
 			return err
 		}

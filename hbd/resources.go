@@ -15,6 +15,7 @@ import (
 	"github.com/hbd-project/hbd/hbd/node"
 	"github.com/hbd-project/hbd/hbd/rsc"
 	"github.com/hbd-project/hbd/hbd/takeover"
+	"github.com/hbd-project/hbd/hbd/vip"
 )
 
 // takeoverConfig maps ha.cf and haresources onto the resource manager's
@@ -39,7 +40,7 @@ func takeoverConfig(c *Config) takeover.Config {
 // the configuration directory, /etc/init.d, OCF agents, systemd units. It
 // checks every group at start-up, so a typo in haresources is reported
 // now, with its line, rather than at takeover time.
-func newRegistry(c *Config, confDir, runDir string) (*rsc.Registry, error) {
+func newRegistry(c *Config, confDir, runDir string, ips *vip.Manager) (*rsc.Registry, error) {
 	env := rsc.Env{
 		HADir:   confDir,
 		CurHost: c.LocalNode,
@@ -52,6 +53,10 @@ func newRegistry(c *Config, confDir, runDir string) (*rsc.Registry, error) {
 		},
 	}
 	reg := rsc.NewRegistry(env, rsc.StatusTextThenExitCode)
+	if err := registerIPAgents(reg, ips); err != nil {
+		reg.Close()
+		return nil, err
+	}
 	if err := reg.Validate(c.Resources.Groups); err != nil {
 		reg.Close()
 		return nil, err

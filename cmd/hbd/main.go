@@ -23,6 +23,7 @@ import (
 type options struct {
 	confDir, stateDir, runDir, node string
 	check, version                  bool
+	garpRefresh                     time.Duration
 }
 
 func main() {
@@ -37,6 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.stateDir, "state-dir", "/var/lib/heartbeat", "state directory (hb_generation, hb_uuid)")
 	fs.StringVar(&o.runDir, "run-dir", "/run/hbd", "run directory (control socket, pid file)")
 	fs.StringVar(&o.node, "node", "", "local node name (default: DIR/nodeinfo or uname -n, lower-cased)")
+	fs.DurationVar(&o.garpRefresh, "garp-refresh", 0, "re-announce held virtual addresses this often (hbd extension; 0: off, as heartbeat)")
 	fs.BoolVar(&o.check, "check", false, "validate the configuration, print it with defaults filled in, and exit")
 	fs.BoolVarP(&o.version, "version", "V", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -105,7 +107,7 @@ func daemon(o options, cfg *hbd.Config, stderr io.Writer) int {
 	}()
 
 	err = hbd.Run(ctx, hbd.Options{
-		ConfDir: o.confDir, StateDir: o.stateDir, RunDir: o.runDir, Node: o.node, Logger: log, Config: cfg,
+		ConfDir: o.confDir, StateDir: o.stateDir, RunDir: o.runDir, Node: o.node, Logger: log, Config: cfg, GARPRefresh: o.garpRefresh,
 	})
 	switch {
 	case errors.Is(err, hbd.ErrRestart):
@@ -129,15 +131,29 @@ func daemon(o options, cfg *hbd.Config, stderr io.Writer) int {
 	return 0
 }
 
+// logFlushTimeout bounds how long closing the log waits for queued
+// records. A sink that never drains (a stderr pipe nobody reads, a logfile
+// on a hung disk) must not keep hbd from exiting or restarting; whatever is
+// still queued for it then is lost.
+const logFlushTimeout = 2 * time.Second
+
 // newLogger logs to stderr and, as heartbeat does, to ha.cf's logfile
 // (and debugfile at debug level). Records go through a queue so a slow
-// disk never delays the daemon's heartbeats.
+// disk never delays the daemon's heartbeats. Each sink has a queue and
+// writer of its own: with one shared writer, a stuck stderr would also
+// silence the logfile.
 func newLogger(cfg *hbd.Config, stderr io.Writer) (*slog.Logger, func(), error) {
 	level := slog.LevelInfo
 	if d, ok := cfg.HaCf.Param("debug"); ok && d != "0" {
 		level = slog.LevelDebug
 	}
-	handlers := []slog.Handler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})}
+	var queues []*asynclog.Handler
+	queued := func(h slog.Handler) slog.Handler {
+		q := asynclog.New(h, 4096)
+		queues = append(queues, q)
+		return q
+	}
+	handlers := []slog.Handler{queued(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	var files []*os.File
 	for _, f := range []struct {
 		path  string
@@ -148,20 +164,35 @@ func newLogger(cfg *hbd.Config, stderr io.Writer) (*slog.Logger, func(), error) 
 		}
 		fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 		if err != nil {
+			for _, q := range queues {
+				q.Close()
+			}
 			return nil, nil, fmt.Errorf("log file: %w", err)
 		}
 		files = append(files, fh)
-		handlers = append(handlers, slog.NewTextHandler(fh, &slog.HandlerOptions{Level: f.level}))
+		handlers = append(handlers, queued(slog.NewTextHandler(fh, &slog.HandlerOptions{Level: f.level})))
 	}
-	h := asynclog.New(slog.NewMultiHandler(handlers...), 4096)
 	var once sync.Once
 	closeLog := func() {
 		once.Do(func() {
-			h.Close()
-			for _, f := range files {
-				f.Close()
+			// Flush every sink at once, and give up on those that do
+			// not drain in time (their writer stays blocked until exit).
+			var wg sync.WaitGroup
+			for _, q := range queues {
+				wg.Go(q.Close)
+			}
+			flushed := make(chan struct{})
+			go func() { wg.Wait(); close(flushed) }()
+			select {
+			case <-flushed:
+				for _, f := range files {
+					f.Close()
+				}
+			case <-time.After(logFlushTimeout):
+				// The files stay open: a writer may still be inside a
+				// write to one. Exit or exec closes them.
 			}
 		})
 	}
-	return slog.New(h), closeLog, nil
+	return slog.New(slog.NewMultiHandler(handlers...)), closeLog, nil
 }
