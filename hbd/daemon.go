@@ -61,6 +61,7 @@ type daemon struct {
 	exec    *rsc.Executor // nil without resource management
 	opQ     chan rsc.Result
 	cmdQ    chan command
+	done    chan struct{} // closed when the owner loop has returned
 	net     link.Transport
 	pinger  *pingnode.Pinger
 	start   time.Time
@@ -153,6 +154,7 @@ func Run(ctx context.Context, o Options) error {
 		statusQ: make(chan chan *ctl.Status),
 		opQ:     make(chan rsc.Result, 16),
 		cmdQ:    make(chan command),
+		done:    make(chan struct{}),
 	}
 	d.load.Store(readLoadavg())
 	if cfg.HaCf.MsgFmt == "netstring" {
@@ -244,12 +246,29 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer reg.Close()
 		mgr := rsc.NewManager(reg, rsc.Config{Log: log})
-		d.exec = rsc.NewExecutor(mgr, func(r rsc.Result) { d.opQ <- r })
+		d.exec = rsc.NewExecutor(mgr, func(r rsc.Result) {
+			select {
+			case d.opQ <- r:
+			case <-d.done: // the owner loop has ended; nobody waits for it
+			}
+		})
 		// Close lets queued operations finish: a give-up in progress at
 		// exit must complete, never be abandoned half-way.
 		defer d.exec.Close()
 	}
-	go d.sender(runCtx)
+	senderDone := make(chan struct{})
+	go func() { defer close(senderDone); d.sender() }()
+	// On the way out, the last messages (shutdone above all, which lets
+	// the peer take over at once instead of after deadtime) must still go
+	// out: close the queue and let the sender drain it, bounded.
+	defer func() {
+		close(d.sendQ)
+		select {
+		case <-senderDone:
+		case <-time.After(2 * time.Second):
+		}
+	}()
+	defer close(d.done)
 	go d.loadavgPoller(runCtx)
 
 	log.Info("hbd starting", "version", Version, "node", cfg.LocalNode, "generation", gen,
@@ -274,7 +293,6 @@ func (d *daemon) run(ctx context.Context) error {
 		select {
 		case <-done:
 			done = nil
-			d.log.Info("Heartbeat shutdown in progress.")
 			// heartbeat defers a shutdown until comm is up and resources
 			// are stable; a node that never hears its peers still stops.
 			shutdownDeadline = time.After(d.cfg.HaCf.Initdead + d.cfg.HaCf.Deadtime + 2*d.cfg.HaCf.Keepalive)
@@ -411,31 +429,27 @@ func (d *daemon) send(a core.Send) {
 	}
 }
 
-// sender writes queued datagrams to the media. Each write is bounded by the
-// medium's deadline, so a stuck interface costs at most that per medium.
-func (d *daemon) sender(ctx context.Context) {
+// sender writes queued datagrams to the media until the queue is closed.
+// Each write is bounded by the medium's deadline, so a stuck interface
+// costs at most that per medium.
+func (d *daemon) sender() {
 	media := d.net.Media()
 	var noMediumLogged time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case p := <-d.sendQ:
-			sent := false
-			for _, md := range media {
-				if p.links != nil && !contains(p.links, md.Name()) {
-					continue
-				}
-				if err := md.Send(p.data); err == nil {
-					sent = true
-				}
+	for p := range d.sendQ {
+		sent := false
+		for _, md := range media {
+			if p.links != nil && !contains(p.links, md.Name()) {
+				continue
 			}
-			if !sent {
-				d.counts.noMedium.Add(1)
-				if time.Since(noMediumLogged) > 10*time.Second {
-					noMediumLogged = time.Now()
-					d.log.Error("No working comm channels to write to.")
-				}
+			if err := md.Send(p.data); err == nil {
+				sent = true
+			}
+		}
+		if !sent {
+			d.counts.noMedium.Add(1)
+			if time.Since(noMediumLogged) > 10*time.Second {
+				noMediumLogged = time.Now()
+				d.log.Error("No working comm channels to write to.")
 			}
 		}
 	}
