@@ -17,7 +17,8 @@ IS_ROOT   := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 # Every package but the cross-process tests, which need root and real binaries.
 UNIT_PKGS  = $(shell $(GO) list ./... | grep -v '/tests')
 
-.PHONY: all build test deps vet fmt-check unit fuzz-smoke fuzz root-tests demo install clean
+.PHONY: all build test deps vet fmt-check unit fuzz-smoke fuzz root-tests demo install clean \
+	conformance difftest bench bench-crm bench-crm-large
 
 all: build
 
@@ -80,6 +81,23 @@ test: deps build vet fmt-check unit fuzz-smoke root-tests
 demo: build
 	@echo "make demo: the live two-node failover demo arrives with the resource takeover issue;"
 	@echo "until then hbd can check a configuration:  bin/hbd --check -c DIR"
+
+# crm mode: Transition Summaries against Pacemaker 2.1.5's regression corpus,
+# random CIBs against Debian's crm_simulate, and scheduler speed.
+conformance:
+	$(GO) test -count=1 -v -run TestConformance ./hbd/scheduler
+
+difftest: deps
+	$(GO) test -count=1 -v -run TestDifferential ./hbd/cibgen 2>&1 | grep -vE '^(=== |    --- PASS)'
+
+bench:
+	$(GO) test -run '^$$' -bench BenchmarkScheduler ./hbd/cibgen
+
+bench-crm: deps build
+	tests/bench/crm_simulate_timing.sh
+
+bench-crm-large: deps build
+	tests/bench/crm_simulate_timing.sh --large
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(HADIR)/resource.d

@@ -1,0 +1,303 @@
+package scheduler
+
+import "github.com/hbd-project/hbd/hbd/cib"
+
+// orderFlags is enum pe_ordering (the subset hbd implements).
+type orderFlags uint32
+
+const (
+	ordNone                 orderFlags = 0
+	ordOptional             orderFlags = 1 << 0
+	ordImpliesThen          orderFlags = 1 << 1
+	ordImpliesFirst         orderFlags = 1 << 2
+	ordRunnableLeft         orderFlags = 1 << 3
+	ordRestart              orderFlags = 1 << 4
+	ordAsymmetrical         orderFlags = 1 << 5
+	ordImpliesThenPr        orderFlags = 1 << 6
+	ordImpliesFirstPr       orderFlags = 1 << 7
+	ordSerializeOnly        orderFlags = 1 << 8
+	ordImpliesThenOnN       orderFlags = 1 << 9
+	ordOneOrMore            orderFlags = 1 << 10
+	ordPromotedImpliesFirst orderFlags = 1 << 11
+)
+
+// action is pe_action_t.
+type action struct {
+	id       int
+	rsc      *Resource
+	task     string
+	node     *Node
+	optional bool
+	runnable bool
+	pseudo   bool
+	reason   string
+
+	before     []*actionEdge // actions_before, oldest first
+	after      []*actionEdge // actions_after, oldest first
+	afterTypes map[*action]orderFlags
+
+	fenceType string // "reboot" or "on" for fencing actions
+
+	// requiresAny actions (clone-min orderings) become runnable once
+	// requiredBefore of their "first" actions are runnable.
+	requiresAny    bool
+	requiredBefore int
+	runnableBefore int
+}
+
+type actionEdge struct {
+	action *action
+	typ    orderFlags
+}
+
+// setReason is pe_action_set_reason.
+func (a *action) setReason(reason string, overwrite bool) {
+	if a.reason == "" || overwrite {
+		a.reason = reason
+	}
+}
+
+// reasonText is pe__action2reason.
+func reasonText(a *action, flagRunnable bool) string {
+	change := "required"
+	if flagRunnable {
+		change = "unrunnable"
+	}
+	if a.rsc != nil {
+		return change + " " + a.rsc.ID + " " + a.task
+	}
+	return change + " " + a.task
+}
+
+// findAction returns r's action for task on node (nil node matches an
+// action without a node), like find_first_action.
+func findAction(r *Resource, task string, node *Node) *action {
+	for _, a := range r.actions {
+		if a.task == task && a.node == node {
+			return a
+		}
+	}
+	return nil
+}
+
+// findFirstAction is find_first_action: a nil node matches any node.
+func findFirstAction(r *Resource, task string, node *Node) *action {
+	if node == nil {
+		return findActionAnyNode(r, task)
+	}
+	return findAction(r, task, node)
+}
+
+// findActionAnyNode returns r's first action for task on any node.
+func findActionAnyNode(r *Resource, task string) *action {
+	for _, a := range r.actions {
+		if a.task == task {
+			return a
+		}
+	}
+	return nil
+}
+
+func actionsByTask(r *Resource, task string) []*action {
+	var out []*action
+	for _, a := range r.actions {
+		if a.task == task {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// customAction is custom_action for resource actions: reuse an existing
+// action (making it required if asked), or create one and work out
+// whether it is runnable (update_resource_action_runnable).
+func (ws *workingSet) customAction(r *Resource, task string, node *Node, optional bool) *action {
+	if a := findAction(r, task, node); a != nil {
+		if !optional {
+			a.optional = false
+		}
+		return a
+	}
+	a := &action{id: len(ws.actions), rsc: r, task: task, node: node, optional: optional, runnable: true}
+	r.actions = append(r.actions, a)
+	ws.actions = append(ws.actions, a)
+	if !r.managed {
+		a.optional = true
+	}
+	ws.updateRunnable(a)
+	return a
+}
+
+// pseudoAction is pe__new_rsc_pseudo_action.
+func (ws *workingSet) pseudoAction(r *Resource, task string, optional, runnable bool) *action {
+	a := ws.customAction(r, task, nil, optional)
+	a.pseudo = true
+	a.runnable = runnable
+	a.reason = ""
+	return a
+}
+
+// updateRunnable is update_resource_action_runnable.
+func (ws *workingSet) updateRunnable(a *action) {
+	r := a.rsc
+	needsNothing := a.task == "stop" || a.task == "demote" || r.requiresNothing
+	switch {
+	case a.node == nil:
+		a.runnable = false
+	case !a.node.Online:
+		a.runnable = false
+	case a.node.Pending:
+		a.runnable = false
+	case needsNothing:
+		a.runnable = true
+		a.reason = ""
+	case !ws.opts.haveQuorum && ws.opts.noQuorum == noQuorumStop:
+		a.runnable = false
+		a.setReason("no quorum", true)
+	case !ws.opts.haveQuorum && ws.opts.noQuorum == noQuorumFreeze:
+		if len(r.runningOn) > 0 || r.nextRole > r.role {
+			a.runnable = false
+			a.setReason("quorum freeze", true)
+		}
+	default:
+		a.runnable = true
+	}
+}
+
+// createPrimitiveActions is pcmk__primitive_create_actions (2.1.5),
+// without migration.
+func (ws *workingSet) createPrimitiveActions(r *Resource) {
+	chosen := r.allocatedTo
+	if r.nextRole == RoleUnknown {
+		if chosen == nil {
+			r.nextRole = RoleStopped
+		} else {
+			r.nextRole = RoleStarted
+		}
+	}
+	current := r.currentNode()
+	needStop, needPromote := false, false
+	if len(r.runningOn) > 1 {
+		// Multiply active: recovery_stop_start (the default).
+		needStop = true
+	}
+	if r.startPending {
+		ws.customAction(r, "start", chosen, true)
+	}
+	switch {
+	case current != nil && chosen != nil && current != chosen:
+		needStop = true
+	case r.failed:
+		if r.stopIfFailed {
+			needStop = true
+		} else if r.nextRole == RolePromoted {
+			needPromote = true
+		}
+	case r.blocked:
+		needStop = true
+	case r.role > RoleStarted && current != nil && chosen != nil:
+		if start := ws.customAction(r, "start", chosen, true); !start.optional {
+			needStop = true
+		}
+	}
+	ws.roleTransitions(r, chosen, needStop, needPromote)
+	if !r.blocked && (r.nextRole != RoleStopped || !r.managed) {
+		ws.customAction(r, "start", chosen, true)
+	}
+}
+
+// stopRsc is StopRsc.
+func (ws *workingSet) stopRsc(r *Resource, optional bool) {
+	for _, n := range r.runningOn {
+		stop := ws.customAction(r, "stop", n, optional)
+		if r.allocatedTo == nil {
+			stop.setReason("node availability", true)
+		}
+		if !r.managed {
+			stop.runnable = false
+		}
+	}
+}
+
+// startRsc is StartRsc.
+func (ws *workingSet) startRsc(r *Resource, next *Node, optional bool) {
+	start := ws.customAction(r, "start", next, true)
+	if start.runnable && !optional {
+		start.optional = false
+	}
+}
+
+// createGroupActions is pcmk__group_create_actions.
+func (ws *workingSet) createGroupActions(g *Resource) {
+	for _, m := range g.Children {
+		ws.createPrimitiveActions(m)
+	}
+	ws.pseudoAction(g, "start", true, true)
+	ws.pseudoAction(g, "running", true, true)
+	ws.pseudoAction(g, "stop", true, true)
+	ws.pseudoAction(g, "stopped", true, true)
+}
+
+func (ws *workingSet) createActions() {
+	for _, r := range ws.resources {
+		ws.createResourceActions(r)
+	}
+}
+
+func (ws *workingSet) createResourceActions(r *Resource) {
+	switch r.Kind {
+	case cib.KindGroup:
+		ws.createGroupActions(r)
+	case cib.KindClone:
+		ws.createCloneActions(r)
+	default:
+		ws.createPrimitiveActions(r)
+	}
+}
+
+// createCloneActions is clone_create_pseudo_actions (without
+// notifications): the instances' actions, then the clone's start,
+// running, stop and stopped pseudo-actions.
+func (ws *workingSet) createCloneActions(c *Resource) {
+	var active, starting, stopping bool
+	for _, inst := range c.Children {
+		ws.createResourceActions(inst)
+		cloneUpdatePseudoStatus(inst, &stopping, &starting, &active)
+	}
+	ws.pseudoAction(c, "start", !starting, true)
+	started := ws.pseudoAction(c, "running", !starting, false)
+	if active || starting {
+		started.runnable = true
+	}
+	ws.pseudoAction(c, "stop", !stopping, true)
+	ws.pseudoAction(c, "stopped", !stopping, true)
+	if c.promotable {
+		ws.createPromotableActions(c)
+	}
+}
+
+// cloneUpdatePseudoStatus is clone_update_pseudo_status.
+func cloneUpdatePseudoStatus(r *Resource, stopping, starting, active *bool) {
+	if len(r.Children) > 0 {
+		for _, c := range r.Children {
+			cloneUpdatePseudoStatus(c, stopping, starting, active)
+		}
+		return
+	}
+	if len(r.runningOn) > 0 {
+		*active = true
+	}
+	for _, a := range r.actions {
+		if *starting && *stopping {
+			return
+		}
+		switch {
+		case a.optional:
+		case !a.pseudo && !a.runnable:
+		case a.task == "stop":
+			*stopping = true
+		case a.task == "start" && a.runnable:
+			*starting = true
+		}
+	}
+}

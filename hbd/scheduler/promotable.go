@@ -1,0 +1,288 @@
+package scheduler
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/hbd-project/hbd/hbd/cib"
+)
+
+// isPromotable reports whether r is, or belongs to, a promotable clone.
+func (r *Resource) isPromotable() bool {
+	return r.top().promotable
+}
+
+// promotionScoreApplies is promotion_score_applies.
+func (ws *workingSet) promotionScoreApplies(r *Resource, n *Node) bool {
+	c := cloneOf(r)
+	allowed := func() bool { w := r.allowed[n.index]; return w.present && w.score >= 0 }
+	if c != nil && !c.unique {
+		var active *Resource
+		known := false
+		for _, inst := range c.Children {
+			m := findByBase(inst, r.baseID)
+			if m == nil {
+				continue
+			}
+			if slices.Contains(m.runningOn, n) {
+				active = m
+			}
+			if m.knownOn[n] {
+				known = true
+			}
+		}
+		if active == r {
+			return allowed()
+		}
+		if active == nil && known {
+			return allowed()
+		}
+	}
+	if len(r.runningOn) == 0 && len(r.knownOn) == 0 {
+		return allowed()
+	}
+	if r.knownOn[n] || slices.Contains(r.runningOn, n) {
+		return allowed()
+	}
+	return false
+}
+
+// promotionScore is promotion_score: the transient master-<rsc>
+// attribute; isDefault when there is none.
+func (ws *workingSet) promotionScore(r *Resource, n *Node) (score int, isDefault bool) {
+	isDefault = true
+	if len(r.Children) > 0 {
+		for _, c := range r.Children {
+			s, d := ws.promotionScore(c, n)
+			if !d {
+				isDefault = false
+			}
+			score = addScores(score, s)
+		}
+		return score, isDefault
+	}
+	if n == nil || !ws.promotionScoreApplies(r, n) {
+		return 0, true
+	}
+	name := "master-" + historyID(r)
+	if v, ok := n.attrs[name]; ok {
+		return parseScore(v), false
+	}
+	if v, ok := n.attrs["master-"+r.ID]; ok {
+		return parseScore(v), false
+	}
+	return 0, true
+}
+
+// addPromotionScores is pcmk__add_promotion_scores.
+func (ws *workingSet) addPromotionScores(c *Resource) {
+	for _, inst := range c.Children {
+		for i, w := range inst.allowed {
+			n := ws.nodes[i]
+			if !w.present || !n.available() {
+				continue
+			}
+			s, _ := ws.promotionScore(inst, n)
+			if s > 0 {
+				inst.allowed[i].score = addScores(w.score, s)
+			}
+			if s > inst.priority {
+				inst.priority = s
+			}
+		}
+	}
+}
+
+// setInstanceRoles is pcmk__set_instance_roles: rank the instances by
+// promotion priority and promote the best promoted-max of them.
+func (ws *workingSet) setInstanceRoles(c *Resource) {
+	promotedCount := make([]int, len(ws.nodes))
+	for _, inst := range c.Children {
+		if inst.location(true) != nil && inst.role == RoleStarted {
+			ws.setRoleUnpromoted(inst, true)
+		}
+		chosen := inst.location(false)
+		if chosen == nil {
+			continue
+		}
+		switch inst.nextRole {
+		case RoleStarted, RoleUnknown:
+			s, d := ws.promotionScore(inst, chosen)
+			inst.priority = s
+			if d {
+				inst.priority = -1
+			}
+		case RoleUnpromoted, RoleStopped:
+			inst.priority = -Infinity
+		}
+		for _, lc := range ws.locations {
+			if lc.role != RolePromoted || (lc.rsc != inst && lc.rsc != c) {
+				continue
+			}
+			for _, p := range lc.scores {
+				if p.node == chosen {
+					inst.priority = addScores(p.score, inst.priority)
+				}
+			}
+		}
+		for _, co := range inst.thisWith {
+			ws.applyColocation(inst, co.primary, co)
+		}
+		inst.sortIndex = inst.priority
+	}
+	ws.promotionOrder(c)
+	promoted := 0
+	for _, inst := range c.Children {
+		chosen := inst.location(false)
+		if chosen != nil && ws.showScores {
+			ws.promotionScores = append(ws.promotionScores, inst.ID+" promotion score on "+chosen.Name+": "+scoreString(inst.sortIndex))
+		}
+		if chosen == nil || inst.sortIndex < 0 {
+			chosen = nil
+		} else if promoted < c.promotedMax || !c.managed {
+			chosen = ws.nodeToBePromotedOn(inst, c, promotedCount)
+		} else {
+			chosen = nil
+		}
+		if chosen == nil {
+			ws.setRoleUnpromoted(inst, false)
+			continue
+		}
+		if inst.role < RolePromoted && !ws.opts.haveQuorum && ws.opts.noQuorum == noQuorumFreeze {
+			ws.setRoleUnpromoted(inst, false)
+			continue
+		}
+		promotedCount[chosen.index]++
+		ws.setRolePromoted(inst)
+		promoted++
+	}
+}
+
+// promotionOrder is promotion_order without the role-colocation merges:
+// fold the clone's node scores into each instance's sort index, then sort.
+func (ws *workingSet) promotionOrder(c *Resource) {
+	for _, inst := range c.Children {
+		chosen := inst.location(false)
+		if chosen == nil || inst.sortIndex < 0 {
+			continue
+		}
+		w := &c.allowed[chosen.index]
+		w.score = addScores(inst.sortIndex, w.score)
+	}
+	for _, inst := range c.Children {
+		chosen := inst.location(false)
+		if chosen == nil || inst.sortIndex < 0 {
+			continue
+		}
+		inst.sortIndex = c.allowed[chosen.index].score
+	}
+	slices.SortStableFunc(c.Children, func(a, b *Resource) int {
+		if a.sortIndex != b.sortIndex {
+			return -cmp.Compare(a.sortIndex, b.sortIndex)
+		}
+		return 0
+	})
+}
+
+// nodeToBePromotedOn is node_to_be_promoted_on.
+func (ws *workingSet) nodeToBePromotedOn(r, c *Resource, promotedCount []int) *Node {
+	for _, m := range r.Children {
+		if ws.nodeToBePromotedOn(m, c, promotedCount) == nil {
+			return nil
+		}
+	}
+	n := r.location(false)
+	switch {
+	case n == nil:
+		return nil
+	case !r.managed:
+		if r.role != RolePromoted {
+			return nil
+		}
+	case r.priority < 0:
+		return nil
+	case !n.available():
+		return nil
+	}
+	if !c.allowed[n.index].present {
+		return nil
+	}
+	if promotedCount[n.index] < c.promotedNodeMax || !r.managed {
+		return n
+	}
+	return nil
+}
+
+func (ws *workingSet) setRoleUnpromoted(r *Resource, current bool) {
+	if current {
+		if r.role == RoleStarted {
+			r.role = RoleUnpromoted
+		}
+	} else if r.location(false) != nil {
+		r.nextRole = RoleUnpromoted
+	} else {
+		r.nextRole = RoleStopped
+	}
+	for _, m := range r.Children {
+		ws.setRoleUnpromoted(m, current)
+	}
+}
+
+func (ws *workingSet) setRolePromoted(r *Resource) {
+	if r.nextRole == RoleUnknown || r.nextRole == RoleStarted || r.nextRole == RoleUnpromoted {
+		r.nextRole = RolePromoted
+	}
+	for _, m := range r.Children {
+		ws.setRolePromoted(m)
+	}
+}
+
+// promotableInternalConstraints adds the promote/demote orderings of
+// clone_internal_constraints for promotable clones.
+func (ws *workingSet) promotableInternalConstraints(c *Resource) {
+	ws.newOrdering(c, "demoted", c, "start", ordOptional)
+	ws.newOrdering(c, "start", c, "promote", ordOptional)
+	ws.newOrdering(c, "demoted", c, "stop", ordOptional)
+	ws.newOrdering(c, "stopped", c, "promote", ordOptional)
+	ws.newOrdering(c, "running", c, "promote", ordOptional)
+	ws.newOrdering(c, "demote", c, "demoted", ordOptional)
+	for _, inst := range c.Children {
+		ws.newOrdering(inst, "demote", inst, "promote", ordOptional)
+		ws.newOrdering(c, "promote", inst, "promote", ordRunnableLeft)
+		ws.newOrdering(inst, "promote", c, "promoted", ordImpliesThenPr)
+		ws.newOrdering(c, "demote", inst, "demote", ordImpliesFirstPr)
+		ws.newOrdering(inst, "demote", c, "demoted", ordImpliesThenPr)
+	}
+}
+
+// createPromotableActions is create_promotable_actions: the promote,
+// promoted, demote and demoted pseudo-actions.
+func (ws *workingSet) createPromotableActions(c *Resource) {
+	var promoting, demoting bool
+	var walk func(r *Resource)
+	walk = func(r *Resource) {
+		for _, m := range r.Children {
+			walk(m)
+		}
+		for _, a := range r.actions {
+			if a.optional || !a.runnable {
+				continue
+			}
+			switch a.task {
+			case "promote":
+				promoting = true
+			case "demote":
+				demoting = true
+			}
+		}
+	}
+	for _, inst := range c.Children {
+		walk(inst)
+	}
+	ws.pseudoAction(c, "promote", !promoting, true)
+	ws.pseudoAction(c, "promoted", !promoting, true)
+	ws.pseudoAction(c, "demote", !demoting, true)
+	ws.pseudoAction(c, "demoted", !demoting, true)
+}
+
+var _ = cib.KindClone
