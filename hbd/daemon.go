@@ -282,7 +282,6 @@ func Run(ctx context.Context, o Options) error {
 func (d *daemon) run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	var shutdownDeadline <-chan time.Time
 
 	if exit, ok := d.handle(d.m.Step(core.Start{Time: time.Now(), Load: d.loadavg()})); ok {
 		return d.exit(exit.Restart)
@@ -293,13 +292,13 @@ func (d *daemon) run(ctx context.Context) error {
 		select {
 		case <-done:
 			done = nil
-			// heartbeat defers a shutdown until comm is up and resources
-			// are stable; a node that never hears its peers still stops.
-			shutdownDeadline = time.After(d.cfg.HaCf.Initdead + d.cfg.HaCf.Deadtime + 2*d.cfg.HaCf.Keepalive)
+			// As heartbeat, the machine defers the shutdown until comm is
+			// up and resources are stable (a silent peer is declared dead
+			// after initdead, so this ends), then gives every group up.
+			// There is deliberately no timeout here: exiting while still
+			// holding a group would let the peer start a second copy. A
+			// second signal is the operator's explicit way out.
 			acts = d.m.Step(node.Shutdown{Time: time.Now()})
-		case <-shutdownDeadline:
-			d.log.Warn("shutdown: giving up waiting for the cluster; exiting")
-			return nil
 		case dg, ok := <-d.net.Recv():
 			if !ok {
 				return errors.New("heartbeat media closed")

@@ -99,7 +99,7 @@ func daemon(o options, cfg *hbd.Config, stderr io.Writer) int {
 				log.Info("signal received, shutting down", "signal", s.String())
 				cancel()
 			default:
-				log.Warn("second signal, exiting now", "signal", s.String())
+				log.Warn("second signal, exiting now; resources this node holds are left running", "signal", s.String())
 				closeLog()
 				os.Exit(1)
 			}

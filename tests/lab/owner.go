@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -118,6 +119,9 @@ func killNetns(id nsID, grace time.Duration, onKill func(pid int)) error {
 		if err != nil {
 			return err
 		}
+		// A thread of this test binary may have entered the namespace to
+		// open a socket there; never kill ourselves while tidying up.
+		pids = slices.DeleteFunc(pids, func(p int) bool { return p == os.Getpid() })
 		now := time.Now()
 		switch {
 		case len(pids) == 0:
