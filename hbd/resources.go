@@ -138,8 +138,16 @@ func (d *daemon) resourceHandler(standby bool) http.HandlerFunc {
 			ctl.WriteError(w, http.StatusBadRequest, fmt.Errorf("bad request: %w", err))
 			return
 		}
-		which, ok := takeover.ParseSet(req.Which)
-		if !ok {
+		// heartbeat's hb_standby and hb_takeover take "failback" as another
+		// word for "foreign" (§7.5). ParseSet knows only the wire words,
+		// which lack "failback" and include "none", a request nobody can
+		// make; without this mapping `hb_standby failback` was refused.
+		word := req.Which
+		if word == "failback" {
+			word = "foreign"
+		}
+		which, ok := takeover.ParseSet(word)
+		if !ok || which == takeover.None {
 			ctl.WriteError(w, http.StatusBadRequest, fmt.Errorf("which: %q is not local, foreign, all or failback", req.Which))
 			return
 		}

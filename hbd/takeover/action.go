@@ -47,10 +47,10 @@ type RecoverFailedStop struct {
 
 // PartitionRestart asks the daemon to do what it does for core.Restart:
 // step Shutdown, and once ShutdownDone comes, restart with a new
-// generation. It is emitted when the peer comes back from the dead without
-// having restarted (status dead → active) while we hold groups of its: a
-// healed partition that the core's generation check cannot see because it
-// never heard the peer before (both started apart). See doc.go.
+// generation. It is emitted once, for a split brain the core's generation
+// check cannot see: the peer came back from the dead without a restart
+// after we recovered its death, or its announcements claim groups we hold.
+// See doc.go.
 type PartitionRestart struct {
 	Node string
 }

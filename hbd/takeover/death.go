@@ -9,15 +9,7 @@ import (
 
 // recoverDeadResources is hb_rsc_recover_dead_resources for the peer.
 func (m *Machine) recoverDeadResources() {
-	if m.goingStandby != standbyNot {
-		m.logf(core.LevelInfo, "Cancelling pending standby operation")
-		m.goingStandby = standbyNot
-		m.standbyEpoch++
-		m.standbyUntil = time.Time{}
-		if !m.otherStable && m.iHold == All {
-			m.otherStable = true
-		}
-	}
+	m.cancelStandby()
 	// We can get confused by a dead node when we're not fully started.
 	if m.shutdownBusy {
 		switch m.rstate {
@@ -31,6 +23,7 @@ func (m *Machine) recoverDeadResources() {
 		return
 	}
 	m.needsFailback = true
+	m.tookOver = true
 
 	// If we haven't heard anything from them, they might be holding
 	// resources: we have no way of knowing.
@@ -46,8 +39,10 @@ func (m *Machine) recoverDeadResources() {
 
 	if needStonith {
 		if m.cfg.Stonith {
-			m.fencing = true
-			m.emit(Fence{Node: m.peer})
+			if !m.fencing { // one reset at a time; its result takes over
+				m.fencing = true
+				m.emit(Fence{Node: m.peer})
+			}
 			return // fenceDone calls takeoverFromNode
 		}
 		m.sendStonith(m.peer, "n_stnth")
@@ -72,6 +67,23 @@ func (m *Machine) recoverDeadResources() {
 	}
 	if m.iHold&Foreign == 0 {
 		m.takeoverFromNode()
+	}
+}
+
+// cancelStandby is the standby part of hb_rsc_recover_dead_resources: the
+// peer of a standby in progress is gone.
+func (m *Machine) cancelStandby() {
+	m.abandonedOther = false
+	if m.goingStandby == standbyNot {
+		return
+	}
+	m.logf(core.LevelInfo, "Cancelling pending standby operation")
+	m.goingStandby = standbyNot
+	m.standbyEpoch++
+	m.standbyUntil = time.Time{}
+	m.doneAt, m.peerStableAt, m.otherAt = time.Time{}, time.Time{}, time.Time{}
+	if !m.otherStable && m.iHold == All {
+		m.otherStable = true
 	}
 }
 
@@ -165,7 +177,9 @@ func (m *Machine) reqOurResources(getAnyway bool) {
 	// ourselves counted.)
 	// A peer that sent shutdone holds nothing and is leaving: asking it
 	// would get no answer (heartbeat still counts it active and asks).
-	dontAsk := m.nice() || m.peerStatus != core.StatusActive || !m.peerHasRsc
+	// getAnyway comes from the recovery of a dead, fenced or restarted
+	// peer: there is nobody to ask even if its status still says active.
+	dontAsk := m.nice() || getAnyway || m.peerStatus != core.StatusActive || !m.peerHasRsc
 	n := 0
 	for _, g := range m.groups {
 		if !g.local {
@@ -185,6 +199,10 @@ func (m *Machine) reqOurResources(getAnyway bool) {
 			msg.Add("ok", "OK")
 		} else {
 			msg.Add("ipaddr", g.key)
+			if m.ipRequested == nil {
+				m.ipRequested = map[string]time.Time{}
+			}
+			m.ipRequested[g.key] = m.now
 		}
 		m.child = append(m.child, msg)
 	}
@@ -228,17 +246,46 @@ func (m *Machine) ipRequest(msg *wire.Message, from string) {
 }
 
 // ipRequestResp is rc.d/ip-request-resp: the requester takes the group.
-func (m *Machine) ipRequestResp(msg *wire.Message) {
+func (m *Machine) ipRequestResp(msg *wire.Message, fromMe bool) {
 	dest, _ := msg.Get("dest")
 	ok, _ := msg.Get("ok")
 	if dest != m.self || ok != "OK" {
 		return
 	}
 	key, _ := msg.Get("ipaddr")
+	if _, asked := m.ipRequested[key]; !fromMe && !asked {
+		// An answer to a request of a previous incarnation of ours (or a
+		// duplicate): heartbeat would take the group; see doc.go.
+		m.logf(core.LevelWarn, "Ignoring ip-request-resp for %s: not requested.", key)
+		return
+	}
+	delete(m.ipRequested, key)
 	g := m.byKey[key]
 	if g == nil {
 		m.logf(core.LevelErr, "ip-request-resp for unknown resource group %s", key)
 		return
 	}
 	m.enqueue(&job{name: "ip-request-resp", ops: []groupOp{{g: g, op: OpTake}}})
+}
+
+// retryIPRequests re-sends an ip-request that got no answer for 30 s while
+// the peer is active (see doc.go): heartbeat's req_resource asks once (its
+// timeout fallback is disabled), so a lost request or reply, or an owner
+// that restarted meanwhile, leaves the group stopped for good.
+func (m *Machine) retryIPRequests() {
+	for _, g := range m.groups {
+		at, ok := m.ipRequested[g.key]
+		if !ok || m.now.Before(at.Add(ipRequestRetry)) {
+			continue
+		}
+		if g.state != Stopped || m.shutdownBusy || m.peerStatus != core.StatusActive {
+			delete(m.ipRequested, g.key)
+			continue
+		}
+		m.logf(core.LevelWarn, "No answer to ip-request for %s: asking again.", g.key)
+		m.ipRequested[g.key] = m.now
+		msg := newMsg("ip-request")
+		msg.Add("ipaddr", g.key)
+		m.send(msg)
+	}
 }

@@ -10,45 +10,54 @@
 // randomness. Events go in with the time they happened; actions come out
 // in the order they must be performed:
 //
-//	tk, err := takeover.NewMachine(takeover.Config{LocalNode: …, Nodes: …,
-//		Groups: haresFile.Groups, Mode: takeover.AutoFailback})
-//	for ev := range events {             // see "Wiring" below
+//	tk, err := takeover.NewMachine(takeover.Config{LocalNode: "hsa",
+//		Nodes: []string{"hsa", "hsb"}, Groups: haresFile.Groups,
+//		Mode: takeover.AutoFailback, Stonith: false})
+//	for ev := range events { // see "Wiring" below
 //		for _, a := range tk.Step(ev) {
 //			switch a := a.(type) {
-//			case takeover.ClusterSend:   // core.Step(core.ClusterSend{Msg: a.Msg})
-//			case takeover.TakeGroup:     // executor: start a.Key, then GroupOpDone
-//			case takeover.GiveGroup:     // executor: stop a.Key, then GroupOpDone
-//			case takeover.Fence:         // STONITH worker, then FenceDone
-//			case takeover.RecoverFailedStop: // reboot the host
-//			case takeover.ShutdownDone:  // core.Step(core.Shutdown{}), exit
+//			case takeover.ClusterSend: // core.Step(core.ClusterSend{Msg: a.Msg})
+//			case takeover.TakeGroup: // executor: start a.Key, then GroupOpDone
+//			case takeover.GiveGroup: // executor: stop a.Key, then GroupOpDone
+//			case takeover.Fence: // STONITH worker: reset a.Node, then FenceDone
+//			case takeover.RecoverFailedStop: // a stop failed: reboot the host
+//			case takeover.PartitionRestart: // as core.Restart
+//			case takeover.ShutdownDone: // all given up: core.Shutdown, exit
 //			case takeover.Log:
 //			}
 //		}
-//		arm a timer at tk.NextDeadline() and step Tick when it fires
+//		// arm a timer at tk.NextDeadline() and step Tick when it fires
 //	}
+//
+// State queries: RscStatus (what cl_status rscstatus prints), IsStable
+// (hb_rsc_isstable), Held (i_hold_resources), State (resourcestate),
+// Groups (per-group stopped/taking/held/giving/stuck) and Halted.
 //
 // # Wiring to the membership core
 //
 // The daemon turns the core's actions into events:
 //
 //   - core.CommUp → CommUp;
-//   - core.NodeStatus for the peer (Type normal) → NodeStatus; a change to
-//     "dead" is mark_node_dead → hb_rsc_recover_dead_resources;
+//   - core.NodeStatus for the peer (normal node) → NodeStatus; a change to
+//     "dead" is mark_node_dead → hb_rsc_recover_dead_resources. When the
+//     change came out of stepping a Packet from that node, set Gen to the
+//     packet's hg: that is how a quick restart is told from a return
+//     after a partition;
 //   - core.Deliver → Message{Node: d.Node, Msg: d.Msg}. The copies of our
 //     own messages that the core loops back may be passed or dropped: the
 //     machine ran its own copy through its handlers when it sent it, as
 //     heartbeat's process_outbound_packet does, and ignores them;
-//   - core.Restart → Shutdown, and once ShutdownDone comes, restart the
-//     process with a new generation (cause_shutdown_restart);
+//   - core.Restart and PartitionRestart → Shutdown, and once ShutdownDone
+//     comes, exit and start again with a new generation
+//     (cause_shutdown_restart);
 //   - SIGTERM → Shutdown, then core.Shutdown after ShutdownDone;
-//   - hb_standby / hb_takeover requests → Standby / Takeover ("failback"
-//     is Foreign).
+//   - hb_standby / hb_takeover → Standby / Takeover ("failback" is
+//     Foreign).
 //
-// Actions map back: ClusterSend → core.Step(core.ClusterSend{Msg}); the
-// executor runs TakeGroup/GiveGroup one at a time and answers GroupOpDone;
-// the STONITH worker answers Fence with FenceDone. Results may be stepped
-// as soon as they are known; Tick must come at NextDeadline (heartbeat
-// polls every 250 ms, any rate at least that fast is fine).
+// The executor runs TakeGroup and GiveGroup one at a time (there is never
+// more than one outstanding) and answers GroupOpDone; a take that fails
+// must already be rolled back, as ResourceManager does. The STONITH worker
+// answers Fence with FenceDone. Tick must come at NextDeadline.
 //
 // # What it reproduces
 //
@@ -56,109 +65,88 @@
 // heartbeat's own: resourcestate (init, starting, bothstarting, rscrcvd,
 // stable, shutdown), i_hold_resources and other_holds_resources as
 // local/foreign bit sets, other_is_stable, takeover_in_progress,
-// going_standby with its standby_running timer, rsc_needs_failback and the
-// initial-acquisition flags. Messages carry heartbeat's fields in its
+// going_standby with its standby_running timer, rsc_needs_failback and
+// the initial-acquisition flags. Messages carry heartbeat's fields in its
 // order: starting; resource rsc_hold rtype=full isstable [info]; resource
 // rsc_hold=foreign info=mach_down (no rtype, as mach_down writes it);
 // ask_resources rsc_hold info; ip-request ipaddr; ip-request-resp dest
 // ipaddr weown ok; hb_takeover rsc_hold; shutdone st=dead; stonith node
-// result. The scenario tests replay the lab captures' sequences.
+// result. The tests replay the lab captures and compare the sequences.
 //
 // heartbeat forks children for req_our_resources, go_standby,
-// hb_giveup_resources and each rc.d script; only one resource child runs
-// the queued remote requests at a time. The machine models them as jobs
-// in one FIFO whose group operations run one at a time; a child's closing
-// work (its messages, its exit) happens after its parent's step, which is
-// what puts messages in heartbeat's order on the wire.
+// hb_giveup_resources and each rc.d script; the queued remote requests
+// run one at a time. The machine models them as jobs in one FIFO; what a
+// child does last (its messages, its exit) happens after its parent's
+// step, which is what puts messages in heartbeat's order on the wire.
+//
+// heartbeat's oddities are kept: the shutdone receiver's go_standby
+// acquires the set flipped to the requester's terms (its own local groups)
+// while takeover_from_node takes the rest; req_our_resources reports
+// isstable=1 before its takegroups ran; standby_rsctype leaks from one
+// standby into the next "done"; legacy mode never tracks the held set, so
+// rscstatus says "none" there (Groups has the truth).
 //
 // # Deliberate differences
 //
-//   - All resource children are serialised, not only the remote requests:
-//     the executor has one operation outstanding. heartbeat may run
-//     go_standby or hb_giveup_resources beside a queued mach_down.
-//   - A peer declared dead before comm up (initdead) is recovered right
-//     after comm up (after "starting") instead of before it; heartbeat
-//     reserves the stonith message's seq first but sends it after too.
-//   - ResourceManager's status check is our per-group state: a group known
-//     to be stopped gets no givegroup (heartbeat runs stop on every key at
-//     shutdown; stopping a stopped group is a no-op there).
-//   - After a failed takegroup, heartbeat runs "hb_standby foreign" 30 s
-//     later whatever the group, because StandbyGroupType never matches
-//     (§6.3, §11 item 9). We ask for the failed group's own class (local
-//     or foreign), which is what the script means to do and what moves the
-//     group to the peer.
-//   - A group that cannot be stopped (GroupOpDone.StillRunning) makes the
-//     machine emit RecoverFailedStop and halt: heartbeat's ResourceManager
-//     kills every heartbeat and reboots. The daemon decides how to reboot;
-//     the machine never reports the group released and sends nothing more.
-//   - In legacy mode, comm up can come before the peer's first status
-//     (any packet counts); heartbeat then counts the peer as not active,
-//     skips the ip-request and starts its groups although the peer runs
-//     them. We wait for the peer to be reported active (then ask) or dead
-//     (then recover) before req_our_resources (found by the simulator).
-//   - In legacy mode a peer that sent shutdone is not asked for our
-//     groups (no ip-request): it is leaving and would never answer.
-//   - A peer that restarts before it is declared dead (status active →
-//     init, a new generation) is recovered as if it had died: its old
-//     incarnation's groups are taken (after STONITH when needed).
-//     heartbeat only logs the restart, and the groups the peer ran are
-//     left to nobody (found by the simulator).
-//   - While starting, or while the live peer is believed unstable outside
-//     a standby, "starting" (heartbeat's request for resource state) is
-//     sent again after 10 s without a resource message from the peer.
-//     heartbeat waits forever, so a lost announcement (the core cannot
-//     retransmit across the peer's first status, which resets sequence
-//     tracking) leaves it in transition, refusing standby and delaying
-//     shutdown (found by the simulator).
-//   - A go_standby child whose standby was cancelled meanwhile (peer
-//     death, timeout) does not send its "done": heartbeat's late "done"
-//     is read by a returning peer as the answer to the next standby
-//     request, making it take groups we still hold (found by the
-//     simulator).
-//   - In legacy mode with STONITH, a peer found dead at comm up is fenced
-//     before we start our own groups too; heartbeat's comm-up
-//     req_our_resources starts them at once, next to a peer that was never
-//     heard and may run them (found by the simulator).
-//   - A local standby request (hb_standby, a peer's hb_takeover, the
-//     failed-start standby) is not sent unless ask_for_resources would
-//     accept our own copy (comm up, no standby in progress, both sides
-//     stable). heartbeat sends it anyway and refuses only its own copy;
-//     the peer may accept it and then wait an hour for a "done" that
-//     never comes, refusing standby and delaying shutdown meanwhile (found
-//     by the simulator). The failed-start standby is retried 30 s later.
-//   - A shutdone received before comm up is ignored; heartbeat runs
-//     takeover_from_node for it while still starting, which lets a node
-//     that just booted grab everything next to a peer that is starting
-//     too (found by the simulator). The peer is declared dead later and
-//     recovered then.
-//   - When the peer's announcements and ours claim the same groups
-//     (AuditResources' "Both machines own …") while the peer is alive, we
-//     give everything up and restart (PartitionRestart). heartbeat only
-//     logs it; after a one-way partition, where the peer never heard us
-//     and took everything, both keep running the groups (found by the
-//     simulator).
-//   - A peer that comes back from the dead without restarting (status
-//     dead → active) while we hold any of its groups makes us give
-//     everything up and restart (PartitionRestart), as heartbeat's
-//     "returning after partition" does; heartbeat's own check needs the
-//     peer's generation from before the partition and misses nodes that
-//     started apart, leaving both owning everything (found by the
-//     simulator).
-//   - A peer starting or resource message older (seq, same generation) than one already applied, which a retransmission can
-//     deliver late, is ignored; heartbeat applies it and can be left
-//     believing the peer unstable, refusing standby and delaying shutdown
-//     until the next announcement (found by the simulator).
-//   - The standby timer is checked on every event and on Tick (heartbeat
-//     only checks it when a message arrives).
-//   - The daemon restarts after core.Restart or PartitionRestart as a fresh process (a normal
-//     start-up negotiation), having given everything up first.
-//   - Legacy mode reports cl_status rscstatus as heartbeat does ("none"
-//     unless in transition: i_hold_resources is not kept there); Groups
-//     gives the real per-group state.
+// Structure:
 //
-// heartbeat's own oddities are kept: the shutdone receiver's go_standby
-// acquires the set flipped to the requester's terms (our own local groups)
-// while takeover_from_node takes the rest; req_our_resources reports
-// "isstable=1" before its takegroup ran; standby_rsctype leaks from one
-// standby into the next "done" message.
+//   - All resource children are serialised, not only the remote requests:
+//     heartbeat may run go_standby or hb_giveup_resources beside a queued
+//     mach_down.
+//   - A peer declared dead before comm up (initdead) is recovered right
+//     after comm up, after "starting".
+//   - A group known to be stopped gets no givegroup (heartbeat's stop of a
+//     stopped group is a no-op).
+//   - After a failed takegroup heartbeat runs "hb_standby foreign" 30 s
+//     later whatever the group (StandbyGroupType never matches, §6.3 and
+//     §11 item 9); we ask for the failed group's own class, which moves it
+//     to the peer, and retry 30 s later if the request cannot be sent.
+//   - A group that cannot be stopped (StillRunning) makes the machine emit
+//     RecoverFailedStop and halt (heartbeat kills itself and reboots); it
+//     never reports the group released.
+//   - The standby timer is checked on every event and Tick, not only when
+//     a message arrives.
+//
+// Fixes for situations the simulator (package sim) found in which heartbeat
+// ends with two owners, an orphaned group or a node stuck in transition:
+//
+//   - Split brains heartbeat misses. A peer back from the dead without a
+//     new generation (or, with none known, straight to active) after we
+//     recovered its death makes us give everything up and restart
+//     (PartitionRestart), like heartbeat's "returning after partition",
+//     whose generation check misses nodes that started apart. So do
+//     announcements claiming the groups we hold while the peer is alive
+//     (AuditResources' "Both machines own …", which heartbeat only logs;
+//     a one-way partition).
+//   - Quick restarts. A peer seen with a higher generation that was never
+//     declared dead is recovered as if it had died (its groups went with
+//     its old process) and a standby with it is cancelled; heartbeat only
+//     logs "Heartbeat restart on node".
+//   - Lost messages the core cannot retransmit (sequence tracking restarts
+//     at a node's first status): "starting" is sent again after 10 s
+//     without a resource message while we wait for one; a standby
+//     requester finishes 10 s after the taker said isstable=1 without its
+//     "done", and re-sends its own "done" after a minute without news (the
+//     taker ignores duplicates; a heartbeat taker still working after a
+//     minute would end the standby early and mis-track its held set); a
+//     taker whose "other" is not followed within 10 s by the requester's
+//     "resource … info=standby" cancels (the requester timed out; a late
+//     "done" is still honoured) instead of waiting an hour; in legacy
+//     mode an unanswered ip-request is sent again after 30 s.
+//   - Stale news. Peer starting/resource messages older (seq) than one
+//     already applied are ignored; an ip-request-resp is honoured only for
+//     a group this process asked for; a cancelled standby's child sends no
+//     "done" (it would answer the next request).
+//   - Requests nobody can honour. A local standby request is not sent
+//     unless our own copy would be accepted (comm up, peer active, no
+//     standby in progress, both sides stable): heartbeat sends it, refuses
+//     its copy, and the peer waits an hour for a "done". Auto failback also
+//     waits for a running mach_down (takeover_in_progress).
+//   - Start-up races. A shutdone before comm up is ignored (heartbeat runs
+//     takeover_from_node while still starting). In legacy mode
+//     req_our_resources waits until the peer is reported active (then
+//     asks) or dead (then recovers): comm up can come before its first
+//     status; with STONITH a peer dead at comm up is fenced before we
+//     start our own groups; a peer that sent shutdone is not asked, and
+//     the recovery of a dead or restarted peer never asks it.
 package takeover

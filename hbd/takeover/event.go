@@ -28,12 +28,18 @@ type NodeStatus struct {
 	Node     string
 	Old, New string
 	Ping     bool
+	// Gen is the generation (hg) of the peer's status message that caused
+	// the change, when the daemon knows it (the Packet it just stepped
+	// came from Node); 0 when unknown, as for a death. A higher generation
+	// than before is a restart of the peer.
+	Gen uint64
 }
 
 // Message is the membership core's Deliver action: a kept cluster message
-// of a type the core does not handle. Our own messages come back this way
-// too (Node = the local node) and must be passed: heartbeat reacts to its
-// own looped-back resource, ask_resources and shutdone messages.
+// of a type the core does not handle, from the peer. Our own looped-back
+// copies may be passed too; they are ignored, because the machine ran each
+// of its messages through its handlers when it sent it (as heartbeat's
+// process_outbound_packet does).
 type Message struct {
 	Time time.Time
 	Node string // sender

@@ -44,6 +44,7 @@ type hnode struct {
 	logs     []string
 	done     int // ShutdownDone count
 	ops      []string
+	gen      uint64 // generation of the heartbeat process
 }
 
 type hevent struct {
@@ -84,6 +85,9 @@ type pair struct {
 	// a busy master process (in the lab capture hsb answered hsa's
 	// starting 465 ms late).
 	stall [2]time.Time
+	// drop[i][typ] = n loses the n-th next message of type typ that node
+	// i sends, on its way to the peer.
+	drop [2]map[string]int
 }
 
 func newPair(t *testing.T, mode Mode, stonith bool) *pair {
@@ -95,7 +99,7 @@ func newPair(t *testing.T, mode Mode, stonith bool) *pair {
 			t.Fatal(err)
 		}
 		p.nodes[i] = &hnode{name: name, m: m, up: true, running: map[string]bool{},
-			failTake: map[string]bool{}, stuck: map[string]bool{}}
+			failTake: map[string]bool{}, stuck: map[string]bool{}, gen: 1}
 	}
 	return p
 }
@@ -174,6 +178,9 @@ func (p *pair) step(i int, ev Event) {
 			// The core's looped-back copy is ignored by the machine;
 			// pass it anyway, as the daemon may.
 			p.push(p.now, i, Message{Node: n.name, Msg: a.Msg.Clone()}, false)
+			if p.dropping(i, a.Msg.Type()) {
+				break
+			}
 			if p.link && p.nodes[1-i].up {
 				p.push(p.now.Add(latency), 1-i, Message{Node: n.name, Msg: a.Msg.Clone()}, false)
 			}
@@ -203,6 +210,8 @@ func (p *pair) step(i int, ev Event) {
 			n.fence = n.fence[1:]
 		case RecoverFailedStop:
 			n.ops = append(n.ops, "reboot "+a.Key)
+		case PartitionRestart:
+			n.ops = append(n.ops, "restart")
 		case ShutdownDone:
 			n.done++
 		case Log:
@@ -218,6 +227,20 @@ func (p *pair) step(i int, ev Event) {
 		n.tickAt = d
 		p.push(d, i, nil, true)
 	}
+}
+
+// dropping counts down a pending drop of typ for node i.
+func (p *pair) dropping(i int, typ string) bool {
+	n, ok := p.drop[i][typ]
+	if !ok {
+		return false
+	}
+	if n > 1 {
+		p.drop[i][typ] = n - 1
+		return false
+	}
+	delete(p.drop[i], typ)
+	return true
 }
 
 // render prints a message's type and fields in order.
@@ -255,8 +278,8 @@ func (p *pair) hasLog(i int, s string) bool {
 // has seen the other active before comm up.
 func (p *pair) startBoth(first, second time.Duration) {
 	p.at(first, 0, CommUp{})
-	p.at(second, 1, NodeStatus{Node: "hsa", New: core.StatusActive})
-	p.at(second, 0, NodeStatus{Node: "hsb", New: core.StatusActive})
+	p.at(second, 1, NodeStatus{Node: "hsa", New: core.StatusActive, Gen: 1})
+	p.at(second, 0, NodeStatus{Node: "hsb", New: core.StatusActive, Gen: 1})
 	p.at(second, 1, CommUp{})
 }
 
@@ -278,5 +301,5 @@ func (p *pair) restart(i int) {
 		p.t.Fatal(err)
 	}
 	p.nodes[i] = &hnode{name: p.nodes[i].name, m: m, up: true, running: map[string]bool{},
-		failTake: map[string]bool{}, stuck: map[string]bool{}}
+		failTake: map[string]bool{}, stuck: map[string]bool{}, gen: p.nodes[i].gen + 1}
 }

@@ -45,6 +45,8 @@ const (
 	autoFailbackWait = time.Second      // AutoFailbackProc retry
 	stonithRetry     = 5 * time.Second  // StonithProcessDied retry
 	failedTakeWait   = 30 * time.Second // ResourceManager: (sleep 30; hb_standby …) &
+	doneResend       = time.Minute      // ours: re-send a standby "done" (standbyWatch)
+	ipRequestRetry   = 30 * time.Second // ours: re-send an unanswered ip-request
 )
 
 // GroupState is what the machine knows about one group on this node.
@@ -79,24 +81,31 @@ type Machine struct {
 	now    time.Time
 	out    []Action
 
-	commUp        bool
-	rstate        RState
-	iHold         Set  // procinfo->i_hold_resources
-	otherHolds    Set  // other_holds_resources (peer's terms)
-	otherStable   bool // other_is_stable
-	takeoverBusy  bool // takeover_in_progress
-	goingStandby  standbyState
-	standbyUntil  time.Time // standby_running (zero: not running)
-	standbyType   Set       // standby_rsctype
-	standbyEpoch  int       // bumped when a standby is cancelled
-	needsFailback bool      // rsc_needs_failback
-	localDone     bool      // local_takeover_work_done
-	foreignDone   bool      // foreign_takeover_work_done
-	announced     bool      // init_takeover_announced
-	localTakeover time.Time // local_takeover_time
-	startingAt    time.Time // when starting was last sent
-	peerRscAt     time.Time // when the peer's last resource message came
-	failbackAt    time.Time // AutoFailbackProc timer
+	commUp       bool
+	rstate       RState
+	iHold        Set  // procinfo->i_hold_resources
+	otherHolds   Set  // other_holds_resources (peer's terms)
+	otherStable  bool // other_is_stable
+	takeoverBusy bool // takeover_in_progress
+	goingStandby standbyState
+	standbyUntil time.Time    // standby_running (zero: not running)
+	standbyType  Set          // standby_rsctype
+	standbyEpoch int          // bumped when a standby is cancelled
+	standbyRole  standbyState // me or other: whose standby this is
+	doneAt       time.Time    // role me: when our "done" went out
+	peerStableAt time.Time    // role me, done: when the peer said isstable=1
+	otherAt      time.Time    // role other: when our "other" went out, unconfirmed
+	// abandonedOther: otherWatch cancelled our part; a late "done" from
+	// the requester is still honoured.
+	abandonedOther bool
+	needsFailback  bool      // rsc_needs_failback
+	localDone      bool      // local_takeover_work_done
+	foreignDone    bool      // foreign_takeover_work_done
+	announced      bool      // init_takeover_announced
+	localTakeover  time.Time // local_takeover_time
+	startingAt     time.Time // when starting was last sent
+	peerRscAt      time.Time // when the peer's last resource message came
+	failbackAt     time.Time // AutoFailbackProc timer
 
 	peerStatus string // last status reported by the core ("" = never)
 	peerRscGen uint64 // hg and seq of the newest resource message applied
@@ -113,12 +122,16 @@ type Machine struct {
 	failedStandby   Set       // classes whose take failed (StandbyGroupType)
 	failedStandbyAt time.Time // the (sleep 30; hb_standby) timer
 
-	shutdownWanted   bool // Shutdown before comm up
-	needsShutdown    bool // rsc_needs_shutdown
-	shutdownBusy     bool // shutdown_in_progress
-	giveupStarted    bool // resource_shutdown_in_progress
-	shutdownDone     bool // our shutdone came back
-	partitionRestart bool // PartitionRestart emitted
+	shutdownWanted   bool   // Shutdown before comm up
+	needsShutdown    bool   // rsc_needs_shutdown
+	shutdownBusy     bool   // shutdown_in_progress
+	giveupStarted    bool   // resource_shutdown_in_progress
+	shutdownDone     bool   // our shutdone came back
+	partitionRestart bool   // PartitionRestart emitted
+	tookOver         bool   // we recovered the peer's death (this incarnation)
+	peerGen          uint64 // newest generation seen in the peer's messages
+	// ipRequested holds our unanswered ip-requests (legacy) by key.
+	ipRequested      map[string]time.Time
 	shutdownReported bool
 	halted           bool // a stop failed: the host is being rebooted
 
@@ -216,6 +229,15 @@ func (m *Machine) NextDeadline() (t time.Time, ok bool) {
 	if m.needPeerState() {
 		consider(m.lastPeerNews().Add(rqstDelay))
 	}
+	if d, ok := m.standbyWatchDeadline(); ok {
+		consider(d)
+	}
+	if m.goingStandby == standbyOther && !m.otherAt.IsZero() {
+		consider(m.otherAt.Add(standbyInitTO))
+	}
+	for _, at := range m.ipRequested {
+		consider(at.Add(ipRequestRetry))
+	}
 	consider(m.failbackAt)
 	consider(m.fenceRetryAt)
 	consider(m.failedStandbyAt)
@@ -240,6 +262,9 @@ func (m *Machine) tick() {
 		m.sendResourcesHeld(true, "")
 		m.audit()
 	}
+	m.standbyWatch()
+	m.otherWatch()
+	m.retryIPRequests()
 	if !m.failbackAt.IsZero() && !m.now.Before(m.failbackAt) {
 		m.failbackAt = time.Time{}
 		m.performAutoFailback()
@@ -258,28 +283,6 @@ func (m *Machine) tick() {
 	}
 }
 
-// needPeerState reports that we wait for a resource message from a live
-// peer: while starting, or while we believe it unstable outside a standby.
-func (m *Machine) needPeerState() bool {
-	if !m.nice() || !m.commUp || m.shutdownBusy || m.peerStatus != core.StatusActive {
-		return false
-	}
-	switch m.rstate {
-	case StateStarting, StateBothStarting:
-		return true
-	case StateRscRcvd, StateStable:
-		return !m.otherStable && m.goingStandby == standbyNot
-	}
-	return false
-}
-
-func (m *Machine) lastPeerNews() time.Time {
-	if m.peerRscAt.After(m.startingAt) {
-		return m.peerRscAt
-	}
-	return m.startingAt
-}
-
 // checkStandbyTimer is the standby_running check at the top of
 // process_clustermsg.
 func (m *Machine) checkStandbyTimer() {
@@ -291,80 +294,6 @@ func (m *Machine) checkStandbyTimer() {
 	m.goingStandby = standbyNot
 	m.standbyEpoch++
 	m.logf(core.LevelWarn, "No reply to standby request.  Standby request cancelled.")
-}
-
-// commUpAction is comm_up_resource_action.
-func (m *Machine) commUpAction() {
-	if m.commUp {
-		return
-	}
-	m.commUp = true
-	if m.peerStatus != core.StatusDead {
-		// If all nodes are up we won't have to acquire anyone else's
-		// resources.
-		m.foreignDone = true
-	}
-	if m.nice() {
-		m.send(newMsg("starting"))
-		m.rstate = StateStarting
-		m.startingAt = m.now
-	} else if m.peerStatus == core.StatusDead && m.cfg.Stonith {
-		// The recovery below fences the peer first and then claims our
-		// groups (takeover_from_node); see doc.go.
-	} else if m.peerStatus == core.StatusActive || m.peerStatus == core.StatusDead {
-		m.reqOurResources(false)
-	} else {
-		// See doc.go: wait until we know whether to ask the peer.
-		m.legacyReqPending = true
-	}
-	if m.deadAtInit {
-		// See doc.go: a peer declared dead before comm up is recovered
-		// now, after starting, rather than before it.
-		m.deadAtInit = false
-		m.recoverDeadResources()
-	}
-	if m.shutdownWanted {
-		m.shutdownWanted = false
-		m.giveupResources()
-	}
-}
-
-// nodeStatus feeds the peer's status changes.
-func (m *Machine) nodeStatus(e NodeStatus) {
-	if e.Ping || e.Node != m.peer {
-		return
-	}
-	old := m.peerStatus
-	m.peerStatus = e.New
-	if e.New == core.StatusInit && (old == core.StatusUp || old == core.StatusActive) && m.commUp {
-		// The peer restarted before we declared it dead: its previous
-		// incarnation is gone, with whatever it held. See doc.go.
-		m.logf(core.LevelWarn, "Node %s restarted before it was declared dead: recovering its resources.", m.peer)
-		m.recoverDeadResources()
-	}
-	if e.New != core.StatusDead {
-		m.peerHeard = true
-		if old == core.StatusDead || old == "" {
-			m.peerHasRsc = true
-		}
-		if old == core.StatusDead && e.New == core.StatusActive {
-			m.peerReturned()
-		}
-		if m.legacyReqPending && e.New == core.StatusActive {
-			m.legacyReqPending = false
-			m.reqOurResources(false)
-		}
-		return
-	}
-	m.legacyReqPending = false // recovery claims our groups
-	if old == core.StatusDead {
-		return
-	}
-	if !m.commUp {
-		m.deadAtInit = true
-		return
-	}
-	m.recoverDeadResources()
 }
 
 // flush lets the children speak: heartbeat forks req_our_resources,
@@ -386,37 +315,6 @@ func (m *Machine) flush() {
 			return
 		}
 	}
-}
-
-// peerReturned handles a peer that was dead and is active again without
-// having restarted (a restarting heartbeat reports init and up first).
-// Both sides may have taken everything; heartbeat only notices when the
-// generation is one it saw before (core.Restart). We restart the same way
-// whenever we hold a group of the peer's.
-func (m *Machine) peerReturned() {
-	if !m.commUp || m.shutdownBusy || m.partitionRestart {
-		return
-	}
-	held := false
-	for _, g := range m.groups {
-		held = held || (!g.local && g.state != Stopped)
-	}
-	if !held {
-		return
-	}
-	m.logf(core.LevelCrit, "Cluster node %s returning after partition.", m.peer)
-	m.restartForPartition()
-}
-
-// restartForPartition asks the daemon for a cause_shutdown_restart: give
-// everything up, then start again with a new generation.
-func (m *Machine) restartForPartition() {
-	if m.partitionRestart || m.shutdownBusy {
-		return
-	}
-	m.partitionRestart = true
-	m.logf(core.LevelCrit, "Giving up all resources and restarting to resolve the split with %s.", m.peer)
-	m.emit(PartitionRestart{Node: m.peer})
 }
 
 // ---------------------------------------------------------------------
@@ -488,57 +386,3 @@ func (m *Machine) announce(reason string) {
 	m.logf(core.LevelInfo, "Initial resource acquisition complete (%s)", reason)
 	m.announced = true
 }
-
-// ---------------------------------------------------------------------
-// State queries
-
-// IsStable is hb_rsc_isstable.
-func (m *Machine) IsStable() bool {
-	idle := m.running == nil && len(m.jobs) == 0
-	if !m.nice() {
-		return idle
-	}
-	if m.shutdownBusy && m.rstate == StateInit {
-		return true
-	}
-	return m.otherStable && !m.takeoverBusy && m.goingStandby == standbyNot &&
-		m.standbyUntil.IsZero() && idle &&
-		(m.rstate == StateStable || m.rstate == StateShutdown || m.rstate == StateInit)
-}
-
-// RscStatus is what cl_status rscstatus prints (hb_rsc_resource_state):
-// "transition" while unstable, else the held set. Like heartbeat, legacy
-// mode never tracks the held set, so it reports "none" there; use Groups
-// for the real per-group state.
-func (m *Machine) RscStatus() string {
-	if !m.IsStable() {
-		return "transition"
-	}
-	return m.iHold.String()
-}
-
-// Held is i_hold_resources.
-func (m *Machine) Held() Set { return m.iHold }
-
-// State is resourcestate.
-func (m *Machine) State() RState { return m.rstate }
-
-// Groups returns each group's local state, in file order.
-func (m *Machine) Groups() []GroupInfo {
-	out := make([]GroupInfo, len(m.groups))
-	for i, g := range m.groups {
-		out[i] = GroupInfo{Key: g.key, Local: g.local, State: g.state}
-	}
-	return out
-}
-
-// GroupInfo is one entry of Machine.Groups.
-type GroupInfo struct {
-	Key   string
-	Local bool // the group's haresources node is this node
-	State GroupState
-}
-
-// Halted reports that a stop failed and the machine stopped acting
-// (RecoverFailedStop was emitted).
-func (m *Machine) Halted() bool { return m.halted }

@@ -2,6 +2,7 @@ package takeover
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/hbd-project/hbd/hbd/core"
 	"github.com/hbd-project/hbd/hbd/wire"
@@ -12,8 +13,11 @@ import (
 // Our own messages were handled when we sent them (see send); the copy
 // the membership core loops back is ignored.
 func (m *Machine) message(e Message) {
-	if e.Msg == nil || e.Node == m.self {
+	if e.Msg == nil || e.Node == m.self || e.Node != m.peer {
 		return
+	}
+	if hg, ok := hexField(e.Msg, "hg"); ok {
+		m.observeGeneration(hg)
 	}
 	m.handle(e.Node, e.Msg)
 }
@@ -53,7 +57,7 @@ func (m *Machine) handle(from string, msg *wire.Message) {
 			m.ipRequest(msg, from)
 		}
 	case "ip-request-resp":
-		m.ipRequestResp(msg)
+		m.ipRequestResp(msg, fromMe)
 	case "hb_takeover":
 		if !fromMe {
 			// rc.d/hb_takeover on the other node runs hb_standby with the
@@ -147,8 +151,14 @@ func (m *Machine) processResources(typ string, msg *wire.Message, fromMe bool) {
 			return
 		}
 		if !fromMe {
+			if info, _ := msg.Get("info"); info == "standby" {
+				m.otherAt = time.Time{} // the requester got our "other"
+			}
 			m.otherHolds = updateHeld(full, m.otherHolds, n)
 			if st, ok := msg.Get("isstable"); ok {
+				if st == "1" && m.goingStandby == standbyDone && m.standbyRole == standbyMe {
+					m.peerStableAt = m.now // see standbyWatch
+				}
 				if st == "1" {
 					if !m.otherStable {
 						m.logf(core.LevelInfo, "remote resource transition completed.")

@@ -1,6 +1,7 @@
 package takeover
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,11 @@ func wantState(t *testing.T, p *pair, hsa, hsb []string, statusA, statusB string
 	want := []any{hsa, hsb, statusA, statusB}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("running hsa, running hsb, rscstatus hsa, rscstatus hsb (-want +got):\n%s", diff)
+	}
+	for _, n := range p.nodes {
+		if slices.Contains(n.ops, "restart") {
+			t.Errorf("%s asked for a restart: %v", n.name, n.ops)
+		}
 	}
 }
 
@@ -167,10 +173,7 @@ func TestStandbyCrashFailbackShutdown(t *testing.T) {
 	)
 	wantState(t, p, both, nil, "all", "down")
 
-	p.restart(1)
-	p.at(81*time.Second, 0, NodeStatus{Node: "hsb", Old: core.StatusDead, New: core.StatusActive})
-	p.at(81*time.Second, 1, NodeStatus{Node: "hsa", New: core.StatusActive})
-	p.at(81*time.Second, 1, CommUp{})
+	rejoin(p, 81*time.Second, 1)
 	p.runUntil(120 * time.Second)
 	k = wantWire(t, p, k,
 		"hsb: t=starting",

@@ -34,6 +34,7 @@ func (m *Machine) shutdone(msg *wire.Message, fromMe bool) {
 			// in the requester's terms, so this acquires the flipped set;
 			// takeover_from_node below takes the rest (see doc.go).
 			m.goingStandby = standbyDone
+			m.standbyRole = standbyOther
 			m.goStandby(standbyOther, rtype)
 		}
 		m.audit()

@@ -21,6 +21,8 @@ func (m *Machine) sendStandbyRequest(which Set) bool {
 		switch {
 		case !m.commUp:
 			why = "communication is not up"
+		case m.peerStatus != core.StatusActive || m.fencing:
+			why = m.peer + " is not active"
 		case m.goingStandby != standbyNot || !m.standbyUntil.IsZero():
 			why = "standby in progress"
 		case !m.otherStable:
@@ -77,6 +79,18 @@ func (m *Machine) askForResources(msg *wire.Message, from string, fromMe bool) {
 	ignored := false
 	switch m.goingStandby {
 	case standbyNot:
+		if m.abandonedOther && !fromMe && info == "done" {
+			// The requester did go on after all (see otherWatch): it has
+			// released the groups, so take them.
+			m.abandonedOther = false
+			m.logf(core.LevelWarn, "Late standby done from %s: acquiring [%s] resources.", from, rtype)
+			m.standbyType = rtype
+			m.goStandby(standbyOther, rtype)
+			m.goingStandby = standbyDone
+			m.standbyRole = standbyOther
+			m.standbyUntil = m.now.Add(standbyRscTO)
+			break
+		}
 		if !m.otherStable {
 			m.logf(core.LevelWarn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
 			return
@@ -95,10 +109,13 @@ func (m *Machine) askForResources(msg *wire.Message, from string, fromMe bool) {
 		if fromMe {
 			m.standbyUntil = m.now.Add(standbyInitTO)
 			m.goingStandby = standbyMe
+			m.standbyRole = standbyMe
 		} else {
 			m.goingStandby = standbyOther
+			m.standbyRole = standbyOther
 			m.sendStandbyMsg(standbyOther, m.standbyType)
 			m.standbyUntil = m.now.Add(standbyRscTO)
+			m.otherAt, m.abandonedOther = m.now, false
 		}
 	case standbyMe:
 		switch {
@@ -116,6 +133,7 @@ func (m *Machine) askForResources(msg *wire.Message, from string, fromMe bool) {
 			m.goingStandby = standbyDone
 			m.iHold &^= m.standbyType
 			m.standbyUntil = m.now.Add(standbyRscTO)
+			m.doneAt, m.peerStableAt = m.now, time.Time{}
 		default:
 			ignored = true
 		}
@@ -131,10 +149,17 @@ func (m *Machine) askForResources(msg *wire.Message, from string, fromMe bool) {
 			m.logf(core.LevelInfo, "standby: acquire [%s] resources from %s", rtype, from)
 			m.goStandby(standbyOther, m.standbyType)
 			m.goingStandby = standbyDone
+			m.standbyRole = standbyOther
 		case !fromMe || !strings.EqualFold(info, "other"):
 			ignored = true
 		}
 	case standbyDone:
+		if info == "done" && !fromMe && m.standbyRole == standbyOther {
+			// Our peer re-sent its "done" (see resendDone): we already
+			// act on the first one.
+			m.logf(core.LevelWarn, "Duplicate standby done from %s ignored.", from)
+			break
+		}
 		m.standbyType = rtype
 		if info != "done" {
 			ignored = true
@@ -208,7 +233,10 @@ func (m *Machine) performAutoFailback() {
 		m.needsFailback = false
 		return
 	}
-	if m.goingStandby != standbyNot || !m.otherStable || m.rstate != StateStable {
+	// heartbeat does not wait for takeover_in_progress: the failback then
+	// gives groups away while mach_down is still taking them, and
+	// mach_down's late announcement claims them again (see doc.go).
+	if m.goingStandby != standbyNot || !m.otherStable || m.rstate != StateStable || m.takeoverBusy {
 		m.logf(core.LevelDebug, "Auto failback delayed.")
 		if m.failbackAt.IsZero() {
 			m.failbackAt = m.now.Add(autoFailbackWait)
@@ -219,4 +247,62 @@ func (m *Machine) performAutoFailback() {
 	m.standbyType = Foreign
 	m.sendStandbyMsg(standbyMe, m.standbyType)
 	m.needsFailback = false
+}
+
+// standbyWatch guards the end of a standby we asked for against a lost
+// "done" (see doc.go): in state done, waiting for the peer's "done",
+//   - if the peer announced isstable=1 and its "done" has not followed
+//     within RQSTDELAY, its "done" was lost: finish as if it had come;
+//   - if the peer said nothing for a minute, our "done" may have been
+//     lost: send it again (without running our own copy through
+//     ask_for_resources, which already took it).
+func (m *Machine) standbyWatch() {
+	if m.goingStandby != standbyDone || m.standbyRole != standbyMe || m.doneAt.IsZero() {
+		return
+	}
+	if !m.peerStableAt.IsZero() && !m.now.Before(m.peerStableAt.Add(rqstDelay)) {
+		m.logf(core.LevelWarn, "Other node completed standby takeover of %s resources (its done was lost).", m.standbyType)
+		m.standbyUntil = time.Time{}
+		m.goingStandby = standbyNot
+		m.doneAt, m.peerStableAt = time.Time{}, time.Time{}
+		m.sendResourcesHeld(true, "")
+		return
+	}
+	if m.peerStableAt.IsZero() && m.peerStatus == core.StatusActive && !m.now.Before(m.doneAt.Add(doneResend)) {
+		m.logf(core.LevelWarn, "No standby done from %s: sending ours again.", m.peer)
+		m.doneAt = m.now
+		msg := newMsg("ask_resources")
+		msg.Add("rsc_hold", m.standbyType.String())
+		msg.Add("info", standbyWords[standbyDone])
+		m.emit(ClusterSend{Msg: msg})
+	}
+}
+
+func (m *Machine) standbyWatchDeadline() (time.Time, bool) {
+	if m.goingStandby != standbyDone || m.standbyRole != standbyMe || m.doneAt.IsZero() {
+		return time.Time{}, false
+	}
+	if !m.peerStableAt.IsZero() {
+		return m.peerStableAt.Add(rqstDelay), true
+	}
+	return m.doneAt.Add(doneResend), true
+}
+
+// otherWatch guards our "other" answer (see doc.go): a requester that got
+// it announces "resource … info=standby" at once, before giving anything
+// up. Without that within STANDBY_INIT_TO, the requester has timed out
+// (or died): heartbeat would wait an hour in state other. We cancel, and
+// still honour a "done" that comes later (the announcement may have been
+// the one thing lost).
+func (m *Machine) otherWatch() {
+	if m.goingStandby != standbyOther || m.otherAt.IsZero() || m.now.Before(m.otherAt.Add(standbyInitTO)) {
+		return
+	}
+	m.logf(core.LevelWarn, "Standby request from %s was abandoned: cancelling.", m.peer)
+	m.goingStandby = standbyNot
+	m.standbyUntil = time.Time{}
+	m.standbyEpoch++
+	m.otherAt = time.Time{}
+	m.otherStable = true
+	m.abandonedOther = true
 }
