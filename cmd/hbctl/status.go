@@ -79,6 +79,19 @@ func printStatus(w io.Writer, st *ctl.Status) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", name, n.Type, n.Status, heard, ms(n.DeadtimeMs), strings.Join(links, " "))
 	}
 	tw.Flush()
+	if len(st.Groups) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "GROUP\tHOME\tSTATE")
+		for _, g := range st.Groups {
+			home := "peer"
+			if g.Local {
+				home = "local"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", g.Key, home, g.State)
+		}
+		tw.Flush()
+	}
 	if len(st.Counters) == 0 {
 		return
 	}

@@ -37,6 +37,7 @@ func TestStatusJSONRoundTripsTheSchema(t *testing.T) {
 				Links: []ctl.Link{{Name: "eth0", Status: "dead"}}},
 		},
 		Counters: map[string]uint64{"drop_replay": 3, "rx_packets": 100},
+		Groups:   []ctl.Group{{Key: "IPaddr2::198.18.0.100/24/eth0", Local: true, State: "held"}},
 	}
 	dir := serveStatus(t, want)
 	var out, errb bytes.Buffer
@@ -55,7 +56,7 @@ func TestStatusJSONRoundTripsTheSchema(t *testing.T) {
 	if rc := dispatch([]string{"status", "--run-dir", dir}, &out, &errb); rc != 0 {
 		t.Fatalf("rc=%d", rc)
 	}
-	for _, s := range []string{"node node1 (active), generation 42", "node1 (local)", "node2", "never", "eth0:dead", "drop_replay"} {
+	for _, s := range []string{"node node1 (active), generation 42", "node1 (local)", "node2", "never", "eth0:dead", "drop_replay", "IPaddr2::198.18.0.100/24/eth0  local  held"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("human output lacks %q:\n%s", s, out.String())
 		}
