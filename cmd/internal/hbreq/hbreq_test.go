@@ -1,4 +1,4 @@
-package main
+package hbreq
 
 import (
 	"bytes"
@@ -24,13 +24,13 @@ func TestArguments(t *testing.T) {
 	for _, tc := range tests {
 		var out, errb bytes.Buffer
 		var sent string
-		rc := run("hb_standby", tc.args, &out, &errb, func(w string) error { sent = w; return nil })
+		rc := Run("hb_standby", tc.args, &out, &errb, func(w string) error { sent = w; return nil })
 		if rc != tc.rc || sent != tc.sent || out.String() != tc.out {
 			t.Errorf("%q: rc=%d sent=%q out=%q, want rc=%d sent=%q out=%q", tc.args, rc, sent, out.String(), tc.rc, tc.sent, tc.out)
 		}
 	}
 	var out, errb bytes.Buffer
-	if rc := run("hb_standby", nil, &out, &errb, func(string) error { return errors.New("hbd: resources are in transition") }); rc != 1 ||
+	if rc := Run("hb_standby", nil, &out, &errb, func(string) error { return errors.New("hbd: resources are in transition") }); rc != 1 ||
 		errb.String() != "hb_standby: hbd: resources are in transition\n" {
 		t.Errorf("daemon refusal: rc=%d stderr=%q", rc, errb.String())
 	}
