@@ -26,17 +26,45 @@
 //
 // Inside, the machine passes each part's outputs to the other, one at a
 // time through a FIFO, as heartbeat's master control process handles one
-// message at a time: core.Deliver becomes takeover.Message, a peer's
-// core.NodeStatus becomes takeover.NodeStatus, core.CommUp becomes
-// takeover.CommUp, and takeover.ClusterSend becomes core.ClusterSend. A
-// shutdown gives up resources first (takeover.Shutdown), then ends
-// membership (core.Shutdown) once they are released; a restart
-// (core.Restart, takeover.PartitionRestart) gives resources up and exits
-// for a restart, as cause_shutdown_restart does.
+// message at a time:
+//
+//   - core.Deliver becomes takeover.Message (our own looped-back copies
+//     included: the resource manager ignores them);
+//   - core.NodeStatus for another node becomes takeover.NodeStatus, with
+//     Ping set for a ping node. When the change came out of stepping a
+//     core.Packet from that very node, Gen is the packet's generation
+//     (hg): that is how the resource manager tells a quick restart of the
+//     peer from its return after a partition. Otherwise (a death, a ping
+//     reply, a packet relayed for another node) Gen stays 0, "unknown";
+//   - core.CommUp becomes takeover.CommUp;
+//   - takeover.ClusterSend becomes core.ClusterSend;
+//   - core.Tick also ticks the resource manager, so NextDeadline covers
+//     both parts' timers.
+//
+// A graceful Shutdown (core.Shutdown and takeover.Shutdown stepped from
+// outside count as one too: either alone would leave membership and
+// resources out of step) gives resources up first (takeover.Shutdown),
+// then ends membership (core.Shutdown) once takeover.ShutdownDone says
+// they are released, and Exit follows core.ShutdownReady.
+//
+// A restart (core.Restart, takeover.PartitionRestart) is heartbeat's
+// cause_shutdown_restart: the node keeps running normally (membership,
+// messages, group operations) while it gives every group up, and once
+// they are released exits for a restart with a new generation, without
+// ending membership. The Exit comes after the work already queued, as
+// heartbeat's final shutdown runs from its main loop after the message
+// being handled. A Shutdown asked during a restart wins: the node ends
+// membership and exits for good. Actions that follow Exit are dropped.
+//
+// The requests of both parts (core.Restart, core.PartitionHealed,
+// takeover.PartitionRestart, takeover.ShutdownDone) are still returned,
+// for logging; the caller needs no action on them.
 package node
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hbd-project/hbd/hbd/core"
@@ -62,8 +90,9 @@ type Exit struct {
 }
 
 // Event is one of the core's events (core.Start, Tick, Packet, PingReply,
-// LinkEvent), one of the resource manager's external events
+// LinkEvent, ClusterSend), one of the resource manager's external events
 // (takeover.GroupOpDone, FenceDone, Standby, Takeover), or Shutdown.
+// core.Shutdown and takeover.Shutdown are taken as Shutdown.
 type Event any
 
 // Action is any of the parts' actions that reach the outside world, or
@@ -76,7 +105,7 @@ type Machine struct {
 	tk   *takeover.Machine // nil: no resource management
 	now  time.Time
 
-	work []any // coreEvent or tkEvent, handled in order
+	work []work // handled in order by drain
 	out  []Action
 
 	local     string
@@ -86,8 +115,14 @@ type Machine struct {
 	exited    bool
 }
 
+// work is an item of the machine's FIFO: coreEvent, tkEvent or exitWork.
+type work any
+
 type coreEvent struct{ ev core.Event }
 type tkEvent struct{ ev takeover.Event }
+
+// exitWork ends the node when its turn comes in the FIFO.
+type exitWork struct{ restart bool }
 
 // New builds the node's machines. Nothing happens until core.Start.
 func New(cfg Config) (*Machine, error) {
@@ -112,11 +147,15 @@ func (m *Machine) Step(ev Event) []Action {
 	}
 	switch e := ev.(type) {
 	case Shutdown:
-		m.advance(e.Time)
-		if !m.stopping {
-			m.stopping = true
-			m.release()
-		}
+		m.shutdown(e.Time)
+	case core.Shutdown:
+		// Stepped alone, the core would announce our departure while we
+		// still hold resources, and the peer would take them over.
+		m.shutdown(e.Time)
+	case takeover.Shutdown:
+		// Stepped alone, ShutdownDone would end membership without the
+		// node ever exiting.
+		m.shutdown(e.Time)
 	case core.Tick:
 		m.advance(e.Time)
 		m.work = append(m.work, coreEvent{e})
@@ -152,6 +191,42 @@ func (m *Machine) NextDeadline() (time.Time, bool) {
 	return t, ok
 }
 
+// Stopping reports that a graceful Shutdown was asked.
+func (m *Machine) Stopping() bool { return m.stopping }
+
+// Restarting reports that a restart was asked (core.Restart or
+// takeover.PartitionRestart): the node is giving everything up and will
+// exit for a restart.
+func (m *Machine) Restarting() bool { return m.restart }
+
+// Exited reports that Exit was returned.
+func (m *Machine) Exited() bool { return m.exited }
+
+// RscState is the resource manager's state, cheap to read (unlike
+// Snapshot, it copies nothing of the core's).
+type RscState struct {
+	Status string          // what cl_status rscstatus says
+	Stable bool            // hb_rsc_isstable
+	State  takeover.RState // resourcestate
+	Held   takeover.Set    // i_hold_resources
+	Halted bool            // a stop failed: RecoverFailedStop was returned
+	// Timer is set while a resource-manager timer is armed (a standby
+	// retry, a failback, fencing, a re-sent request): something may
+	// still happen without any input but ticks.
+	Timer bool
+}
+
+// Rsc returns the resource manager's state; ok is false without resource
+// management.
+func (m *Machine) Rsc() (s RscState, ok bool) {
+	if m.tk == nil {
+		return RscState{}, false
+	}
+	_, timer := m.tk.NextDeadline()
+	return RscState{Status: m.tk.RscStatus(), Stable: m.tk.IsStable(), State: m.tk.State(),
+		Held: m.tk.Held(), Halted: m.tk.Halted(), Timer: timer}, true
+}
+
 // Snapshot is the state shown by status commands.
 type Snapshot struct {
 	core.Snapshot
@@ -160,11 +235,13 @@ type Snapshot struct {
 	Resources string
 	Stable    bool
 	Groups    []takeover.GroupInfo
+	// Stopping and Restarting say the node is leaving (see the methods).
+	Stopping, Restarting bool
 }
 
 // Snapshot returns a copy of the node's state.
 func (m *Machine) Snapshot() Snapshot {
-	s := Snapshot{Snapshot: m.core.Snapshot()}
+	s := Snapshot{Snapshot: m.core.Snapshot(), Stopping: m.stopping, Restarting: m.restart}
 	if m.tk != nil {
 		s.Resources = m.tk.RscStatus()
 		s.Stable = m.tk.IsStable()
@@ -179,8 +256,16 @@ func (m *Machine) advance(t time.Time) {
 	}
 }
 
+func (m *Machine) shutdown(t time.Time) {
+	m.advance(t)
+	if !m.stopping {
+		m.stopping = true
+		m.release()
+	}
+}
+
 // release starts giving resources up (or, without resource management,
-// ends membership at once).
+// goes straight to what follows it).
 func (m *Machine) release() {
 	if m.tk != nil {
 		if !m.releasing {
@@ -189,8 +274,15 @@ func (m *Machine) release() {
 		}
 		return
 	}
+	m.released()
+}
+
+// released queues what follows once no group is held: for a restart the
+// exit (membership is not ended, as with cause_shutdown_restart), for a
+// stop the end of membership.
+func (m *Machine) released() {
 	if m.restart && !m.stopping {
-		m.exit(true)
+		m.work = append(m.work, exitWork{restart: true})
 		return
 	}
 	m.work = append(m.work, coreEvent{core.Shutdown{Time: m.now}})
@@ -209,15 +301,19 @@ func (m *Machine) drain() {
 		m.work = m.work[1:]
 		switch w := w.(type) {
 		case coreEvent:
-			m.coreActions(m.core.Step(w.ev))
+			m.coreActions(w.ev, m.core.Step(w.ev))
 		case tkEvent:
 			m.tkActions(m.tk.Step(w.ev))
+		case exitWork:
+			m.exit(w.restart)
 		}
 	}
 	m.work = nil
 }
 
-func (m *Machine) coreActions(acts []core.Action) {
+// coreActions routes the core's actions for event ev.
+func (m *Machine) coreActions(ev core.Event, acts []core.Action) {
+	src, gen := origin(ev)
 	for _, a := range acts {
 		switch a := a.(type) {
 		case core.Deliver:
@@ -227,8 +323,12 @@ func (m *Machine) coreActions(acts []core.Action) {
 			continue
 		case core.NodeStatus:
 			if m.tk != nil && a.Node != m.local {
-				m.work = append(m.work, tkEvent{takeover.NodeStatus{Time: m.now, Node: a.Node,
-					Old: a.Old, New: a.New, Ping: a.Type == core.PingNodeType}})
+				ns := takeover.NodeStatus{Time: m.now, Node: a.Node, Old: a.Old, New: a.New,
+					Ping: a.Type == core.PingNodeType}
+				if !ns.Ping && a.Node == src {
+					ns.Gen = gen
+				}
+				m.work = append(m.work, tkEvent{ns})
 			}
 		case core.CommUp:
 			if m.tk != nil {
@@ -247,6 +347,23 @@ func (m *Machine) coreActions(acts []core.Action) {
 	}
 }
 
+// origin returns the sender of a packet event, lower-cased as the core
+// names nodes, and the generation (hg) it carries; "" and 0 for other
+// events or a packet without a readable hg.
+func origin(ev core.Event) (src string, gen uint64) {
+	p, ok := ev.(core.Packet)
+	if !ok || p.Reject != core.Accepted || p.Msg == nil {
+		return "", 0
+	}
+	src, _ = p.Msg.Get("src")
+	hg, _ := p.Msg.Get("hg")
+	gen, err := strconv.ParseUint(hg, 16, 64)
+	if err != nil {
+		gen = 0
+	}
+	return strings.ToLower(src), gen
+}
+
 func (m *Machine) tkActions(acts []takeover.Action) {
 	for _, a := range acts {
 		switch a := a.(type) {
@@ -256,13 +373,7 @@ func (m *Machine) tkActions(acts []takeover.Action) {
 		case takeover.PartitionRestart:
 			m.askRestart()
 		case takeover.ShutdownDone:
-			if m.restart && !m.stopping {
-				// cause_shutdown_restart: resources are released; go.
-				m.exit(true)
-				return
-			}
-			m.work = append(m.work, coreEvent{core.Shutdown{Time: m.now}})
-			continue
+			m.released()
 		}
 		m.out = append(m.out, a)
 	}
@@ -289,8 +400,6 @@ func eventTime(e core.Event) time.Time {
 	case core.LinkEvent:
 		return e.Time
 	case core.ClusterSend:
-		return e.Time
-	case core.Shutdown:
 		return e.Time
 	}
 	return time.Time{}

@@ -1,11 +1,13 @@
-// Package sim is hbd's deterministic cluster simulator: two nodes, each a
-// membership core (package core) plus an R1 resource manager (package
-// takeover) and a model executor, wired as the daemon wires them, joined
-// by a simulated Ethernet segment with random loss, delay, full and
-// one-way partitions; with crashes (kill -9, STONITH resets, the reboot
-// after a failed stop), graceful stops, restarts (each with a higher
-// generation), hb_standby/hb_takeover commands and failing resource
-// operations. Everything runs on one goroutine in simulated time and one
+// Package sim is hbd's deterministic cluster simulator: two hosts, each
+// running the daemon's own decision logic (a node.Machine: membership core
+// plus R1 resource manager, composed by package node exactly as the daemon
+// runs them) and a model executor, joined by a simulated Ethernet segment
+// with random loss, delay, full and one-way partitions; with crashes
+// (kill -9, STONITH resets, the reboot after a failed stop), graceful
+// stops, restarts (each with a higher generation), hb_standby/hb_takeover
+// commands and failing resource operations. The host, like the daemon,
+// carries out only the machine's external actions; all routing between
+// the parts is package node's. Everything runs on one goroutine in simulated time and one
 // seed fixes the whole run:
 //
 //	rep, err := sim.Run(sim.Config{Seed: 42, Mode: takeover.AutoFailback})

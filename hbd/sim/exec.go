@@ -120,7 +120,7 @@ func (n *node) finishOp() {
 		}
 	}
 	s.tracef("%s executor: %s %s ok=%v stillRunning=%v", n.name, o.op, o.key, o.ok, o.still)
-	n.tkStep(takeover.GroupOpDone{Time: s.now, Key: o.key, Op: o.op, OK: o.ok, StillRunning: o.still})
+	n.step(takeover.GroupOpDone{Time: s.now, Key: o.key, Op: o.op, OK: o.ok, StillRunning: o.still})
 }
 
 // owns reports whether any resource of key runs on the node.

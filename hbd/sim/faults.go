@@ -3,6 +3,8 @@ package sim
 import (
 	"time"
 
+	hbnode "github.com/hbd-project/hbd/hbd/node"
+
 	"github.com/hbd-project/hbd/hbd/takeover"
 )
 
@@ -50,9 +52,8 @@ func (s *sim) inject(f fault) {
 	case faultCrash:
 		n.crash("kill -9", f.dur)
 	case faultStop:
-		if n.up && !n.stopping {
-			n.stopping = true
-			n.tkStep(takeover.Shutdown{Time: s.now})
+		if n.up {
+			n.step(hbnode.Shutdown{Time: s.now})
 		}
 	case faultPartition:
 		s.cut = [2]bool{true, true}
@@ -62,11 +63,11 @@ func (s *sim) inject(f fault) {
 		s.push(&event{at: s.now.Add(f.dur), kind: evHeal})
 	case faultStandby:
 		if n.up {
-			n.tkStep(takeover.Standby{Time: s.now, Which: f.set})
+			n.step(takeover.Standby{Time: s.now, Which: f.set})
 		}
 	case faultTakeover:
 		if n.up {
-			n.tkStep(takeover.Takeover{Time: s.now, Which: f.set})
+			n.step(takeover.Takeover{Time: s.now, Which: f.set})
 		}
 	}
 }

@@ -15,10 +15,7 @@ import (
 func (s *sim) hearEachOther() bool {
 	a, b := s.nodes[0], s.nodes[1]
 	alive := func(v string) bool { return v == core.StatusUp || v == core.StatusActive }
-	leaving := func(n *node) bool {
-		return n.giveup || n.healed || (n.stopping && n.tk.State() == takeover.StateShutdown)
-	}
-	return a.up && b.up && alive(a.view) && alive(b.view) && !leaving(a) && !leaving(b)
+	return a.up && b.up && alive(a.view) && alive(b.view) && !a.leaving() && !b.leaving()
 }
 
 // checkSafety runs after every event.
@@ -43,10 +40,7 @@ func (s *sim) settled() bool {
 		return false
 	}
 	for _, n := range s.nodes {
-		if n.op != nil || n.tk.Halted() || !n.tk.IsStable() || len(n.work) > 0 {
-			return false
-		}
-		if _, armed := n.tk.NextDeadline(); armed {
+		if r := n.rsc(); n.op != nil || r.Halted || !r.Stable || r.Timer {
 			return false
 		}
 	}
@@ -61,12 +55,13 @@ func (s *sim) checkConverged() {
 			s.failf("%s is still down at the end", n.name)
 			return
 		}
-		if n.op != nil || n.tk.Halted() {
+		r := n.rsc()
+		if n.op != nil || r.Halted {
 			s.failf("%s is still busy at the end", n.name)
 			return
 		}
-		if !n.tk.IsStable() {
-			s.failf("%s is not stable at the end (rscstatus %s, state %v)", n.name, n.tk.RscStatus(), n.tk.State())
+		if !r.Stable {
+			s.failf("%s is not stable at the end (rscstatus %s, state %v)", n.name, r.Status, r.State)
 			return
 		}
 	}
@@ -112,11 +107,11 @@ func (s *sim) checkConverged() {
 			}
 			if all {
 				want |= class
-			} else if exempt && n.tk.Held()&class != 0 {
+			} else if exempt && n.rsc().Held&class != 0 {
 				want |= class // heartbeat keeps the bit after a failed start
 			}
 		}
-		if got := n.tk.RscStatus(); got != want.String() {
+		if got := n.rsc().Status; got != want.String() {
 			s.failf("%s reports rscstatus %s, but runs %s", n.name, got, want)
 			return
 		}

@@ -1,15 +1,19 @@
 package sim
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/hbd-project/hbd/hbd/core"
+	hbnode "github.com/hbd-project/hbd/hbd/node"
 	"github.com/hbd-project/hbd/hbd/takeover"
 )
 
-// node is one simulated host: a heartbeat process (membership core plus
-// resource manager) when up, and the resources running on the host.
+// node is one simulated host: a heartbeat process when up, which is the
+// daemon's own composition of membership core and resource manager
+// (hbnode.Machine, so the schedules test the wiring the daemon runs), and
+// the host around it: the resources running, the executor, crashes and
+// reboots. Like the daemon, the host only carries out the machine's
+// external actions.
 type node struct {
 	s    *sim
 	idx  int
@@ -18,28 +22,14 @@ type node struct {
 	inc  int // incarnation: bumped at every boot and crash
 	up   bool
 
-	core *core.Machine
-	tk   *takeover.Machine
-	// work is the node's FIFO of pending machine inputs: the daemon's
-	// loop feeds a machine's outputs to the other machine one at a time.
-	work     []any
-	draining bool
-
-	coreTickAt, tkTickAt time.Time
-	view                 string // the peer's status in this node's core
-	healed               bool   // core.PartitionHealed: a restart is coming
-	giveup               bool   // giving up after core.Restart or a stop
-	stopping             bool   // graceful stop: go down when done
-	shutdownDone         bool
+	m      *hbnode.Machine
+	tickAt time.Time // the tick event armed for m.NextDeadline
+	view   string    // the peer's status in this node's core
+	healed bool      // core.PartitionHealed: a restart is coming
 
 	running map[string][]bool // group key → resource running, per resource
 	op      *execOp
 }
-
-// work items
-type coreIn struct{ ev core.Event }
-type tkIn struct{ ev takeover.Event }
-type exitIn struct{ delay time.Duration } // heartbeat exits (after what is queued)
 
 // boot starts a fresh heartbeat process with the next generation.
 func (n *node) boot() {
@@ -50,32 +40,30 @@ func (n *node) boot() {
 	n.gen++
 	n.inc++
 	n.up = true
-	n.view, n.healed, n.giveup, n.stopping, n.shutdownDone = "", false, false, false, false
-	n.coreTickAt, n.tkTickAt = time.Time{}, time.Time{}
-	n.work = nil
+	n.view, n.healed = "", false
+	n.tickAt = time.Time{}
 	n.op = nil
 	if n.running == nil {
 		n.running = map[string][]bool{}
 	}
 	var err error
-	n.core, err = core.NewMachine(core.Config{
-		LocalNode: n.name, Nodes: nodeNames, Links: []string{"eth0"},
-		KeepAlive: keepalive, DeadTime: deadtime, InitDead: initdead, HopFudge: 1,
-		UUID: uuidOf(n.name), Generation: n.gen, ManageResources: true,
-		Seed: s.cfg.Seed*31 + uint64(n.inc)*2 + uint64(n.idx),
+	n.m, err = hbnode.New(hbnode.Config{
+		Core: core.Config{
+			LocalNode: n.name, Nodes: nodeNames, Links: []string{"eth0"},
+			KeepAlive: keepalive, DeadTime: deadtime, InitDead: initdead, HopFudge: 1,
+			UUID: uuidOf(n.name), Generation: n.gen, ManageResources: true,
+			Seed: s.cfg.Seed*31 + uint64(n.inc)*2 + uint64(n.idx),
+		},
+		Takeover: &takeover.Config{LocalNode: n.name, Nodes: nodeNames, Groups: groups,
+			Mode: s.cfg.Mode, Stonith: s.cfg.Stonith},
 	})
 	if err != nil {
-		s.failf("core: %v", err)
-		return
-	}
-	n.tk, err = takeover.NewMachine(takeover.Config{LocalNode: n.name, Nodes: nodeNames, Groups: groups,
-		Mode: s.cfg.Mode, Stonith: s.cfg.Stonith})
-	if err != nil {
-		s.failf("takeover: %v", err)
+		n.up = false
+		s.failf("node: %v", err)
 		return
 	}
 	s.tracef("%s boots (generation %d)", n.name, n.gen)
-	n.coreStep(core.Start{Time: s.now, Load: "0.00 0.00 0.00 1/1 1"})
+	n.step(core.Start{Time: s.now, Load: "0.00 0.00 0.00 1/1 1"})
 }
 
 // crash kills the host's heartbeat at once; the host's resources die with
@@ -88,61 +76,49 @@ func (n *node) crash(why string, delay time.Duration) {
 	s.tracef("%s crashes (%s)", n.name, why)
 	n.up = false
 	n.inc++
-	n.work = nil
 	n.op = nil
 	n.running = map[string][]bool{}
 	s.push(&event{at: s.now.Add(delay), node: n.idx, kind: evBoot})
 }
 
-// down ends a heartbeat that shut down cleanly; it boots again after delay.
+// down ends a heartbeat that exited (hbnode.Exit); the host and whatever
+// still runs on it stay, and heartbeat starts again after delay.
 func (n *node) down(delay time.Duration) {
 	s := n.s
 	s.tracef("%s heartbeat exits", n.name)
 	n.up = false
 	n.inc++
-	n.work = nil
 	s.push(&event{at: s.now.Add(delay), node: n.idx, kind: evBoot})
 }
 
-func (n *node) coreStep(ev core.Event) { n.work = append(n.work, coreIn{ev}); n.drain() }
-func (n *node) tkStep(ev takeover.Event) {
-	n.work = append(n.work, tkIn{ev})
-	n.drain()
+// leaving reports a heartbeat that is giving everything up: restarting
+// (after a healed partition: core.PartitionHealed, core.Restart 2 s later,
+// or takeover.PartitionRestart) or in a graceful stop that got as far as
+// releasing its groups.
+func (n *node) leaving() bool {
+	if n.healed || n.m.Restarting() {
+		return true
+	}
+	r, _ := n.m.Rsc()
+	return n.m.Stopping() && r.State == takeover.StateShutdown
 }
 
-func (n *node) drain() {
-	if n.draining {
+// rsc is the resource manager's state.
+func (n *node) rsc() hbnode.RscState {
+	r, _ := n.m.Rsc()
+	return r
+}
+
+// step feeds the heartbeat one event and carries out its actions, as the
+// daemon's handle does; the host's side (executor, fencing, reboots) is
+// modelled here.
+func (n *node) step(ev hbnode.Event) {
+	s := n.s
+	if !n.up || s.err != nil {
 		return
 	}
-	n.draining = true
-	defer func() { n.draining = false }()
-	for len(n.work) > 0 && n.up && n.s.err == nil {
-		w := n.work[0]
-		n.work = n.work[1:]
-		switch w := w.(type) {
-		case coreIn:
-			n.coreActions(w.ev, n.core.Step(w.ev))
-		case tkIn:
-			n.tkActions(n.tk.Step(w.ev))
-		case exitIn:
-			n.down(w.delay)
-		}
-	}
-}
-
-// coreActions is the daemon's handling of the membership core's output.
-func (n *node) coreActions(ev core.Event, acts []core.Action) {
-	s := n.s
 	peer := nodeNames[1-n.idx]
-	// The generation of the packet being stepped, for NodeStatus.Gen.
-	var gen uint64
-	if p, ok := ev.(core.Packet); ok {
-		if src, _ := p.Msg.Get("src"); src == peer {
-			hg, _ := p.Msg.Get("hg")
-			gen, _ = strconv.ParseUint(hg, 16, 64)
-		}
-	}
-	for _, a := range acts {
+	for _, a := range n.m.Step(ev) {
 		switch a := a.(type) {
 		case core.Send:
 			s.transmit(n.idx, a.Msg)
@@ -150,46 +126,22 @@ func (n *node) coreActions(ev core.Event, acts []core.Action) {
 			if a.Node == peer {
 				n.view = a.New
 				s.tracef("%s: node %s %s → %s", n.name, a.Node, a.Old, a.New)
-				n.work = append(n.work, tkIn{takeover.NodeStatus{Time: s.now, Node: a.Node, Old: a.Old, New: a.New, Gen: gen}})
 			}
 		case core.CommUp:
 			s.tracef("%s: comm up", n.name)
-			n.work = append(n.work, tkIn{takeover.CommUp{Time: s.now}})
 		case core.Deliver:
 			if s.cfg.Trace && a.Node != n.name {
 				s.tracef("%s ← %s: %s", n.name, a.Node, render(a.Msg))
 			}
-			n.work = append(n.work, tkIn{takeover.Message{Time: s.now, Node: a.Node, Msg: a.Msg}})
 		case core.PartitionHealed:
 			s.tracef("%s: %s returning after partition", n.name, a.Node)
 			n.healed = true
 		case core.Restart:
 			s.tracef("%s: core asks for a restart (%s)", n.name, a.Reason)
-			if !n.giveup {
-				n.giveup = true
-				n.work = append(n.work, tkIn{takeover.Shutdown{Time: s.now}})
-			}
 		case core.Log:
 			if a.Level >= core.LevelWarn {
 				s.tracef("%s core %v: %s", n.name, a.Level, a.Msg)
 			}
-		case core.ShutdownReady:
-			n.down(s.randDur(time.Second, 5*time.Second))
-			return
-		}
-	}
-}
-
-// tkActions is the daemon's handling of the resource manager's output.
-func (n *node) tkActions(acts []takeover.Action) {
-	s := n.s
-	for _, a := range acts {
-		switch a := a.(type) {
-		case takeover.ClusterSend:
-			if s.cfg.Trace {
-				s.tracef("%s → %s", n.name, render(a.Msg))
-			}
-			n.work = append(n.work, coreIn{core.ClusterSend{Time: s.now, Msg: a.Msg}})
 		case takeover.TakeGroup:
 			n.startOp(a.Key, takeover.OpTake)
 		case takeover.GiveGroup:
@@ -201,48 +153,44 @@ func (n *node) tkActions(acts []takeover.Action) {
 		case takeover.PartitionRestart:
 			s.tracef("%s: takeover asks for a restart (%s returned)", n.name, a.Node)
 			n.healed = true
-			if !n.giveup {
-				n.giveup = true
-				n.work = append(n.work, tkIn{takeover.Shutdown{Time: s.now}})
-			}
 		case takeover.RecoverFailedStop:
+			// ResourceManager's RecoverFromFailedStop: the host reboots at
+			// once and the resource dies with it; nothing after this goes
+			// out.
 			n.crash("RecoverFromFailedStop reboot", s.randDur(5*time.Second, 15*time.Second))
 			return
 		case takeover.ShutdownDone:
 			s.tracef("%s: resources given up", n.name)
-			n.shutdownDone = true
-			if n.giveup && !n.stopping {
-				// cause_shutdown_restart: exit and start again.
-				n.work = append(n.work, exitIn{s.randDur(time.Second, 3*time.Second)})
-				continue
-			}
-			n.work = append(n.work, coreIn{core.Shutdown{Time: s.now}})
 		case takeover.Log:
 			if a.Level >= core.LevelWarn {
 				s.tracef("%s log %v: %s", n.name, a.Level, a.Msg)
 			}
+		case hbnode.Exit:
+			if a.Restart {
+				// cause_shutdown_restart: heartbeat starts again shortly.
+				n.down(s.randDur(time.Second, 3*time.Second))
+			} else {
+				n.down(s.randDur(time.Second, 5*time.Second))
+			}
+			return
+		}
+		if s.err != nil {
+			return
 		}
 	}
 }
 
-// schedule arms the node's timers.
+// schedule arms the node's tick for the machine's next deadline.
 func (n *node) schedule() {
 	if !n.up {
 		return
 	}
 	s := n.s
-	if d, ok := n.core.NextDeadline(); ok && (n.coreTickAt.IsZero() || d.Before(n.coreTickAt)) {
+	if d, ok := n.m.NextDeadline(); ok && (n.tickAt.IsZero() || d.Before(n.tickAt)) {
 		if d.Before(s.now) {
 			d = s.now
 		}
-		n.coreTickAt = d
-		s.push(&event{at: d, node: n.idx, kind: evCoreTick, inc: n.inc})
-	}
-	if d, ok := n.tk.NextDeadline(); ok && (n.tkTickAt.IsZero() || d.Before(n.tkTickAt)) {
-		if d.Before(s.now) {
-			d = s.now
-		}
-		n.tkTickAt = d
-		s.push(&event{at: d, node: n.idx, kind: evTkTick, inc: n.inc})
+		n.tickAt = d
+		s.push(&event{at: d, node: n.idx, kind: evTick, inc: n.inc})
 	}
 }

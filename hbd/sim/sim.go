@@ -208,8 +208,7 @@ type evKind int
 const (
 	evBoot      evKind = iota // a node (re)starts
 	evPacket                  // a datagram arrives
-	evCoreTick                // the core's NextDeadline
-	evTkTick                  // the takeover machine's NextDeadline
+	evTick                    // the node machine's NextDeadline
 	evExec                    // the executor's next resource step
 	evFenceDone               // a STONITH reset finished
 	evFault                   // inject a fault
@@ -269,26 +268,20 @@ func (s *sim) dispatch(e *event) {
 		}
 		switch e.kind {
 		case evPacket:
-			n.coreStep(core.Packet{Time: s.now, Link: "eth0", Msg: e.msg})
-		case evCoreTick:
-			if e.at.Equal(n.coreTickAt) {
-				n.coreTickAt = time.Time{}
-				n.coreStep(core.Tick{Time: s.now, Load: "0.00 0.00 0.00 1/1 1"})
-			}
-		case evTkTick:
-			if e.at.Equal(n.tkTickAt) {
-				n.tkTickAt = time.Time{}
-				n.tkStep(takeover.Tick{Time: s.now})
+			n.step(core.Packet{Time: s.now, Link: "eth0", Msg: e.msg})
+		case evTick:
+			if e.at.Equal(n.tickAt) {
+				n.tickAt = time.Time{}
+				n.step(core.Tick{Time: s.now, Load: "0.00 0.00 0.00 1/1 1"})
 			}
 		case evExec:
 			n.execStep()
 		case evFenceDone:
 			s.nodes[1-n.idx].crash("reset by STONITH", s.randDur(5*time.Second, 15*time.Second))
-			n.tkStep(takeover.FenceDone{Time: s.now, Node: s.nodes[1-n.idx].name, Result: takeover.FenceOK})
+			n.step(takeover.FenceDone{Time: s.now, Node: s.nodes[1-n.idx].name, Result: takeover.FenceOK})
 		}
 	}
 	for _, nn := range s.nodes {
-		nn.drain()
 		nn.schedule()
 	}
 }
