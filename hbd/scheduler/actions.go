@@ -151,17 +151,54 @@ func (ws *workingSet) updateRunnable(a *action) {
 	case needsNothing:
 		a.runnable = true
 		a.reason = ""
-	case !ws.opts.haveQuorum && ws.opts.noQuorum == noQuorumStop:
-		a.runnable = false
-		a.setReason("no quorum", true)
-	case !ws.opts.haveQuorum && ws.opts.noQuorum == noQuorumFreeze:
-		if len(r.runningOn) > 0 || r.nextRole > r.role {
-			a.runnable = false
-			a.setReason("quorum freeze", true)
-		}
 	default:
-		a.runnable = true
+		switch ws.effectiveQuorumPolicy(r) {
+		case noQuorumStop:
+			a.runnable = false
+			a.setReason("no quorum", true)
+		case noQuorumFreeze:
+			// Freeze only blocks what would bring a resource up: an
+			// action of a resource that is not active anywhere, or one
+			// going up in role. A running resource may still move.
+			if !r.active() || r.nextRole > r.role {
+				a.runnable = false
+				a.setReason("quorum freeze", true)
+			}
+		default:
+			a.runnable = true
+		}
 	}
+}
+
+// effectiveQuorumPolicy is effective_quorum_policy (pe_actions.c): with
+// quorum everything is allowed; under no-quorum-policy=demote a resource in
+// a promotable role may stay (but at most unpromoted), the rest stop.
+func (ws *workingSet) effectiveQuorumPolicy(r *Resource) noQuorumPolicy {
+	if ws.opts.haveQuorum {
+		return noQuorumIgnore
+	}
+	if ws.opts.noQuorum == noQuorumDemote {
+		switch r.role {
+		case RolePromoted, RoleUnpromoted:
+			if r.nextRole > RoleUnpromoted {
+				r.nextRole = RoleUnpromoted
+			}
+			return noQuorumIgnore
+		}
+		return noQuorumStop
+	}
+	return ws.opts.noQuorum
+}
+
+// active is native_active(rsc, TRUE): running on a node that is unclean,
+// online, or offline while the resource is unmanaged.
+func (r *Resource) active() bool {
+	for _, n := range r.runningOn {
+		if n.Unclean || n.Online || !r.managed {
+			return true
+		}
+	}
+	return false
 }
 
 // createPrimitiveActions is pcmk__primitive_create_actions (2.1.5),

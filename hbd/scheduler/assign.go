@@ -20,7 +20,7 @@ func (ws *workingSet) assign(r *Resource, prefer *Node) *Node {
 
 // assignGroup is pcmk__group_allocate (2.1.5), including
 // expand_group_colocations: the group's "this with" colocations move to
-// its first member and its "with this" ones to its last member.
+// its first member and its "with this" ones are added to its last member.
 func (ws *workingSet) assignGroup(g *Resource, prefer *Node) *Node {
 	if !g.provisional {
 		return g.allocatedTo
@@ -39,7 +39,27 @@ func (ws *workingSet) assignGroup(g *Resource, prefer *Node) *Node {
 	for _, co := range g.thisWith {
 		first.thisWith = insertSorted(first.thisWith, co, cmpPrimaryPriority)
 	}
+	// Once a member is unmanaged, the internal colocations no longer carry
+	// the group's mandatory colocations to the members after it, so those
+	// members get them directly (prepended, as g_list_prepend does).
+	anyUnmanaged := !first.managed
+	for _, m := range g.Children[1:] {
+		if anyUnmanaged {
+			for _, co := range g.thisWith {
+				if co.score == Infinity {
+					m.thisWith = append([]*colocation{co}, m.thisWith...)
+				}
+			}
+		} else if !m.managed {
+			anyUnmanaged = true
+		}
+	}
 	g.thisWith = nil
+	// "R with group" colocations are appended to the last member's
+	// (g_list_concat), where merging the group's scores finds them (see
+	// groupMergeWeights). The group keeps its own list for the other uses.
+	last := g.Children[len(g.Children)-1]
+	last.withThis = append(last.withThis, g.withThis...)
 	var groupNode *Node
 	for _, m := range g.Children {
 		n := ws.assignPrimitive(m, prefer)

@@ -93,6 +93,7 @@ func (ws *workingSet) newInstance(x *cib.Resource, parent *Resource, n int, defa
 		return nil, err
 	}
 	r.baseID = x.ID
+	r.instanceNum = n
 	for i, m := range r.Children {
 		m.baseID = x.Children[i].ID
 	}
@@ -227,34 +228,67 @@ func (ws *workingSet) assignClone(c *Resource) *Node {
 	return nil
 }
 
-// cmpInstance approximates pcmk__cmp_instance: active instances on usable
-// nodes first, higher role, active before inactive, failed last, then
-// instance number.
+// cmpInstance is pcmk__cmp_instance (sort_clone_instance): the less
+// multiply active instance first, then one not active on a node its own
+// scores now forbid, higher priority, active before inactive, active on a
+// node that can run resources, active where the clone is allowed, on a
+// node with fewer instances, not failed, with the higher colocated score
+// on its current node, and finally the lower instance number (left to the
+// stable sort: instances are created in number order).
 func (ws *workingSet) cmpInstance(a, b *Resource) int {
 	na, nb := len(a.runningOnAll()), len(b.runningOnAll())
 	if na > 0 && nb > 0 && na != nb {
 		return cmp.Compare(na, nb)
 	}
 	ca, cb := a.currentNodeAll(), b.currentNodeAll()
-	canA := ca != nil && ca.available() && a.Parent.allowed[ca.index].score >= 0
-	canB := cb != nil && cb.available() && b.Parent.allowed[cb.index].score >= 0
+	// node_is_allowed: an inactive instance counts as allowed.
+	allowed := func(r *Resource, n **Node) bool {
+		if *n != nil && (!r.allowed[(*n).index].present || r.allowed[(*n).index].score < 0) {
+			*n = nil
+			return false
+		}
+		return true
+	}
+	canA, canB := allowed(a, &ca), allowed(b, &cb)
 	if canA != canB {
 		if canA {
 			return -1
 		}
 		return 1
 	}
-	if a.role != b.role {
-		if a.role > b.role {
+	if a.priority != b.priority {
+		if a.priority > b.priority {
 			return -1
 		}
 		return 1
 	}
-	if (ca != nil) != (cb != nil) {
-		if ca != nil {
+	switch {
+	case ca == nil && cb == nil:
+		return 0
+	case ca == nil:
+		return 1
+	case cb == nil:
+		return -1
+	}
+	if ua, ub := ca.available(), cb.available(); ua != ub {
+		if ua {
 			return -1
 		}
 		return 1
+	}
+	// pcmk__top_allowed_node: the clone's own entry for the node.
+	top := a.top()
+	pa, pb := top.allowed[ca.index].present, top.allowed[cb.index].present
+	switch {
+	case !pa && !pb:
+		return 0
+	case !pa:
+		return 1
+	case !pb:
+		return -1
+	}
+	if ka, kb := top.cloneCount[ca.index], top.cloneCount[cb.index]; ka != kb {
+		return cmp.Compare(ka, kb)
 	}
 	fa, fb := a.anyFailed(), b.anyFailed()
 	if fa != fb {
@@ -263,7 +297,37 @@ func (ws *workingSet) cmpInstance(a, b *Resource) int {
 		}
 		return 1
 	}
+	// cmp_instance_by_colocation: the current node's score once the
+	// clone's colocations are applied to a table holding only it.
+	sa, sb := ws.colocatedScore(a, ca), ws.colocatedScore(b, cb)
+	if sa != sb {
+		if sa > sb {
+			return -1
+		}
+		return 1
+	}
 	return 0
+}
+
+// colocatedScore is the per-node part of cmp_instance_by_colocation
+// (apply_parent_colocations on a table of the instance's current node):
+// the clone's "this with" colocations in full, its "with this" ones only
+// where they add (the nonnegative selection). Groups merge through their
+// own method, as for assignment.
+func (ws *workingSet) colocatedScore(inst *Resource, n *Node) int {
+	table := make(nodeTable, len(ws.nodes))
+	table[n.index] = weight{present: true}
+	c := inst.Parent
+	for _, co := range c.thisWith {
+		table = ws.mergeWeights(co.primary, table, co.nodeAttr, float32(co.score)/float32(Infinity), false, false, false)
+	}
+	for _, co := range c.withThis {
+		if !co.hasInfluence() {
+			continue
+		}
+		table = ws.mergeWeights(co.dependent, table, co.nodeAttr, float32(co.score)/float32(Infinity), false, false, true)
+	}
+	return table[n.index].score
 }
 
 func (r *Resource) runningOnAll() []*Node {
@@ -424,7 +488,10 @@ func (ws *workingSet) canRunInstance(inst *Resource, limit int) {
 		case !n.available(), inst.orphan, !pw.present:
 			ws.updateScore(inst, i, -Infinity)
 		case pw.score < 0:
+			// can_run_instance adds the clone's negative score and then,
+			// like every other refusal, bans the node (its "bail" path).
 			ws.updateScore(inst, i, pw.score)
+			ws.updateScore(inst, i, -Infinity)
 		case c.cloneCount[i] < limit:
 		default:
 			ws.updateScore(inst, i, -Infinity)

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hbd-project/hbd/hbd/cib"
@@ -308,8 +309,18 @@ func (ws *workingSet) nativeMergeWeights(rsc *Resource, nodes nodeTable, attr st
 	return work
 }
 
-// groupMergeWeights is pcmk__group_merge_weights: the first member stands
-// for the group, then colocations with the group itself.
+// groupMergeWeights is the group's merge_weights method (2.1.5): the first
+// member stands for the group (its merge reaches the later members through
+// the internal colocations), then the resources colocated with the last
+// member are merged once more, with the sign of factor. Colocations with
+// the group itself only take part once pcmk__group_assign has appended them
+// to the last member's (expand_group_colocations), and are then counted
+// twice. crm_simulate 2.1.5's allocation scores show all three: a resource
+// colocated with the last member weighs double, one colocated with the
+// first member once, and one colocated with a group not yet assigned not
+// at all. A group among those dependents is merged through this method
+// too (its first member carries its location scores), not through the
+// native merge of its last member.
 func (ws *workingSet) groupMergeWeights(rsc *Resource, nodes nodeTable, attr string, factor float32, rollback, positive bool) nodeTable {
 	if len(rsc.Children) == 0 || rsc.merging {
 		return nodes
@@ -318,8 +329,16 @@ func (ws *workingSet) groupMergeWeights(rsc *Resource, nodes nodeTable, attr str
 	defer func() { rsc.merging = false }()
 	first := rsc.Children[0]
 	nodes = ws.mergeWeights(first, nodes, attr, factor, false, rollback, positive)
-	for _, co := range rsc.withThis {
-		nodes = ws.nativeMergeWeights(co.dependent, nodes, co.nodeAttr, float32(co.score)/float32(Infinity), false, rollback, positive)
+	multiplier := float32(1)
+	if factor < 0 {
+		multiplier = -1
+	}
+	last := rsc.Children[len(rsc.Children)-1]
+	for _, co := range last.withThis {
+		if !co.hasInfluence() {
+			continue
+		}
+		nodes = ws.mergeWeights(co.dependent, nodes, co.nodeAttr, multiplier*float32(co.score)/float32(Infinity), false, rollback, positive)
 	}
 	return nodes
 }
@@ -330,12 +349,24 @@ func (ws *workingSet) addNodeScoresMatchingAttr(work nodeTable, rsc *Resource, a
 	if attr == "" {
 		attr = "#uname"
 	}
+	// best_node_score_matching_attr for every node at once: the best score
+	// of rsc among the available nodes of each attribute-value class.
+	class, nclass := ws.attrClasses(attr)
+	best := ws.bestScratch[:0]
+	for range nclass {
+		best = append(best, -Infinity)
+	}
+	ws.bestScratch = best
+	for i, w := range rsc.allowed {
+		if w.present && w.score > best[class[i]] && ws.nodes[i].available() {
+			best[class[i]] = w.score
+		}
+	}
 	for i := range work {
 		if !work[i].present {
 			continue
 		}
-		n := ws.nodes[i]
-		score := ws.bestScoreMatchingAttr(rsc, attr, n.attrs[attr])
+		score := best[class[i]]
 		if factor < 0 && score < 0 {
 			continue
 		}
@@ -368,19 +399,36 @@ func (ws *workingSet) addNodeScoresMatchingAttr(work nodeTable, rsc *Resource, a
 	}
 }
 
-// bestScoreMatchingAttr is best_node_score_matching_attr.
-func (ws *workingSet) bestScoreMatchingAttr(rsc *Resource, attr, value string) int {
-	best := -Infinity
-	for i, w := range rsc.allowed {
-		if !w.present {
-			continue
-		}
-		n := ws.nodes[i]
-		if w.score > best && n.available() && strings.EqualFold(n.attrs[attr], value) {
-			best = w.score
-		}
+// attrClasses groups the nodes by their value of attr, compared without
+// case as best_node_score_matching_attr does (a missing attribute counts as
+// the empty value): class[i] is node i's group. Node attributes do not
+// change while scheduling, so the grouping is computed once per attribute.
+func (ws *workingSet) attrClasses(attr string) (class []int, n int) {
+	if c, ok := ws.attrClassCache[attr]; ok {
+		return c.class, c.n
 	}
-	return best
+	class = make([]int, len(ws.nodes))
+	var values []string
+	for i, node := range ws.nodes {
+		v := node.attrs[attr]
+		j := slices.IndexFunc(values, func(u string) bool { return strings.EqualFold(u, v) })
+		if j < 0 {
+			j = len(values)
+			values = append(values, v)
+		}
+		class[i] = j
+	}
+	if ws.attrClassCache == nil {
+		ws.attrClassCache = map[string]attrClassing{}
+	}
+	ws.attrClassCache[attr] = attrClassing{class, len(values)}
+	return class, len(values)
+}
+
+// attrClassing is one attrClasses result.
+type attrClassing struct {
+	class []int
+	n     int
 }
 
 // applyColocationWithClone is clone_rsc_colocation_rh (non-interleaved):

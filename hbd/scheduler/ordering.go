@@ -273,13 +273,18 @@ func (ws *workingSet) applyOrderings() {
 	for _, o := range ws.orderings {
 		ws.applyOrdering(o)
 	}
-	for _, a := range ws.actions {
-		if !a.runnable {
+	// Pacemaker prepends new actions to data_set->actions, so both passes
+	// visit the newest action first. The order matters: an action created
+	// late (a "first" action made by rsc_order_first) gets its flags
+	// settled before the older actions ordered after it look at them.
+	for i := len(ws.actions) - 1; i >= 0; i-- {
+		if a := ws.actions[i]; !a.runnable {
 			ws.blockColocatedStarts(a)
 		}
 	}
-	for _, a := range append([]*action(nil), ws.actions...) {
-		ws.updateActionForOrderings(a)
+	all := append([]*action(nil), ws.actions...)
+	for i := len(all) - 1; i >= 0; i-- {
+		ws.updateActionForOrderings(all[i])
 	}
 }
 
@@ -291,12 +296,10 @@ func (ws *workingSet) applyOrdering(o orderSpec) {
 		}
 		return
 	}
-	if o.thenAction != nil {
-		for _, f := range actionsByTask(o.firstRsc, o.firstTask) {
-			orderActions(f, o.thenAction, o.flags)
-		}
-		return
-	}
+	// A resource "first" goes through rsc_order_first even when "then" is
+	// a bare action (the clone-min pseudo-action): a missing first action
+	// is created here, early enough for later orderings (the instance's
+	// own stop-then-start) to find it.
 	firsts := actionsByTask(o.firstRsc, o.firstTask)
 	if len(firsts) == 0 {
 		if o.firstRsc == o.thenRsc {
@@ -314,7 +317,12 @@ func (ws *workingSet) applyOrdering(o orderSpec) {
 		}
 		firsts = []*action{ws.customAction(o.firstRsc, o.firstTask, nil, true)}
 	}
-	thens := actionsByTask(o.thenRsc, o.thenTask)
+	var thens []*action
+	if o.thenAction != nil {
+		thens = []*action{o.thenAction}
+	} else {
+		thens = actionsByTask(o.thenRsc, o.thenTask)
+	}
 	if len(thens) == 0 {
 		return
 	}

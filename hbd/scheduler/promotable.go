@@ -176,11 +176,16 @@ func (ws *workingSet) promotionOrder(c *Resource) {
 		}
 		inst.sortIndex = c.allowed[chosen.index].score
 	}
+	// cmp_promotable_instance: the sort index, then the higher current
+	// role, then the clone instance order (pcmk__cmp_instance).
 	slices.SortStableFunc(c.Children, func(a, b *Resource) int {
 		if a.sortIndex != b.sortIndex {
 			return -cmp.Compare(a.sortIndex, b.sortIndex)
 		}
-		return 0
+		if a.role != b.role {
+			return -cmp.Compare(a.role, b.role)
+		}
+		return ws.cmpInstance(a, b)
 	})
 }
 

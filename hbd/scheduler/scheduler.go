@@ -66,6 +66,9 @@ type workingSet struct {
 	diverged        bool        // the ordering propagation exceeded its budget
 	prims           []*Resource // primitives(), cached
 	primsFor        int         // len(resources) when prims was computed
+	attrClassCache  map[string]attrClassing
+	bestScratch     []int // addNodeScoresMatchingAttr's per-class scores
+	failIndexes     map[*Node]map[string]failEntry
 }
 
 // Options tune what Schedule records besides the transition.

@@ -43,7 +43,7 @@ func TestSummaryWidths(t *testing.T) {
 		{Verb: "Start", Resource: "vip", Details: "node2", Reason: "due to no quorum (blocked)"},
 		{Verb: "Fence (reboot)", Node: "node3", Reason: "peer is no longer part of the cluster"},
 	})
-	want := "  * Start      db:0    ( node1 )\n" +
+	want := "  * Start      db:0    (                     node1 )\n" +
 		"  * Promote    db:1    ( Stopped -> Promoted node2 )\n" +
 		"  * Start      vip     (                     node2 )  due to no quorum (blocked)\n" +
 		"  * Fence (reboot) node3 'peer is no longer part of the cluster'\n"

@@ -79,24 +79,34 @@ func (ws *workingSet) revisedStatus() []statusNode {
 	return out
 }
 
-// revisedNode is where a primitive runs once the transition completes.
-func (r *Resource) revisedNode() *Node {
-	cur := r.currentNode()
+// revisedNodes is where a primitive runs once crm_simulate has executed
+// the transition: an unmanaged resource stays wherever it is active, a
+// managed one where its stop cannot run, plus the node its start runs on
+// (or where it already is and the start is not needed).
+func (r *Resource) revisedNodes() []*Node {
 	if !r.managed {
-		return cur
+		return r.runningOn
+	}
+	var out []*Node
+	for _, n := range r.runningOn {
+		if stop := findAction(r, "stop", n); stop != nil && !stop.runnable {
+			out = append(out, n)
+		}
 	}
 	next := r.allocatedTo
-	if next != nil {
+	if next != nil && !slices.Contains(out, next) {
 		start := findAction(r, "start", next)
-		if start != nil && (start.runnable || (start.optional && cur == next)) {
-			return next
+		if start != nil && (start.runnable || (start.optional && slices.Contains(r.runningOn, next))) {
+			out = append(out, next)
 		}
 	}
-	if cur != nil {
-		stop := findAction(r, "stop", cur)
-		if stop != nil && !stop.runnable {
-			return cur
-		}
+	return out
+}
+
+// revisedNode is the first of revisedNodes, or nil.
+func (r *Resource) revisedNode() *Node {
+	if ns := r.revisedNodes(); len(ns) > 0 {
+		return ns[0]
 	}
 	return nil
 }
@@ -161,16 +171,8 @@ func rscLine(r *Resource, nodes []*Node, role Role, failed bool) string {
 		}
 		b.WriteString(role.String())
 	}
-	switch len(nodes) {
-	case 0:
-	case 1:
+	if len(nodes) == 1 {
 		b.WriteString(" " + nodes[0].Name)
-	default:
-		names := make([]string, len(nodes))
-		for i, n := range nodes {
-			names[i] = n.Name
-		}
-		b.WriteString(" [ " + strings.Join(names, " ") + " ]")
 	}
 	if unclean {
 		flags = append(flags, "UNCLEAN")
@@ -187,6 +189,15 @@ func rscLine(r *Resource, nodes []*Node, role Role, failed bool) string {
 	}
 	if len(flags) > 0 {
 		b.WriteString(" (" + strings.Join(flags, ", ") + ")")
+	}
+	// pcmk__native_output_string: a multiply active resource lists its
+	// nodes after the flags.
+	if len(nodes) > 1 {
+		names := make([]string, len(nodes))
+		for i, n := range nodes {
+			names[i] = n.Name
+		}
+		b.WriteString(" [ " + strings.Join(names, " ") + " ]")
 	}
 	return b.String()
 }
@@ -207,10 +218,11 @@ func placement(r *Resource, revised bool) ([]*Node, Role, bool) {
 	if !revised {
 		return r.runningOn, r.role, r.failed
 	}
-	n := r.revisedNode()
-	if n == nil {
+	nodes := r.revisedNodes()
+	if len(nodes) == 0 {
 		return nil, RoleStopped, false
 	}
+	n := nodes[0]
 	role := r.nextRole
 	if !r.managed || role == RoleUnknown || role == RoleStopped {
 		role = r.role
@@ -218,8 +230,17 @@ func placement(r *Resource, revised bool) ([]*Node, Role, bool) {
 	if p := findAction(r, "promote", n); p != nil && !p.runnable && role == RolePromoted {
 		role = RoleUnpromoted
 	}
-	failed := r.failed && n == r.currentNode() && (!r.managed || (findAction(r, "stop", n) != nil && !findAction(r, "stop", n).runnable))
-	return []*Node{n}, role, failed
+	// The failure stays in the history of a node where nothing ran: the
+	// resource is unmanaged or its stop there was blocked.
+	failed := false
+	for _, m := range nodes {
+		if r.failed && slices.Contains(r.runningOn, m) {
+			if stop := findAction(r, "stop", m); !r.managed || (stop != nil && !stop.runnable) {
+				failed = true
+			}
+		}
+	}
+	return nodes, role, failed
 }
 
 func writeResource(b *strings.Builder, r *Resource, indent string, revised bool) {

@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hbd-project/hbd/hbd/cib"
@@ -17,7 +19,7 @@ type SummaryLine struct {
 }
 
 // summaryWriter reproduces rsc_action_item's column widths, which only
-// grow within one run (static variables in pcmk_output.c).
+// grow within one process (static variables in pcmk_output.c).
 type summaryWriter struct {
 	rscWidth    int
 	detailWidth int
@@ -56,6 +58,16 @@ func (ws *workingSet) summarize() []SummaryLine {
 	}
 	var walk func(r *Resource)
 	walk = func(r *Resource) {
+		if r.Kind == cib.KindClone {
+			// Assignment reorders a clone's instances (pcmk__cmp_instance),
+			// but crm_simulate lists them by instance number.
+			insts := slices.Clone(r.Children)
+			slices.SortStableFunc(insts, func(a, b *Resource) int { return cmp.Compare(a.instanceNum, b.instanceNum) })
+			for _, c := range insts {
+				walk(c)
+			}
+			return
+		}
 		if r.Kind != cib.KindPrimitive {
 			for _, c := range r.Children {
 				walk(c)
@@ -206,9 +218,17 @@ func (ws *workingSet) rscActionLines(r *Resource) []SummaryLine {
 	return nil
 }
 
-// formatSummary renders the lines like crm_simulate.
+// formatSummary renders the lines like crm_simulate. The scheduler has
+// already logged every action through the same rsc_action_item before
+// crm_simulate prints the summary, so the static widths start at their
+// final values: every line is padded like the widest (the corpus's
+// promoted-with-blocked shows a short first line padded to a later one).
 func formatSummary(lines []SummaryLine) string {
 	w := newSummaryWriter()
+	for _, l := range lines {
+		w.add(l)
+	}
+	w.lines = nil
 	for _, l := range lines {
 		w.add(l)
 	}

@@ -148,6 +148,7 @@ type Resource struct {
 	cloneOrdered       bool
 	interleave         bool
 	baseID             string // instance id without ":N"
+	instanceNum        int    // N of a clone instance
 	cloneCount         []int  // instances assigned per node (clone's node->count)
 	promotable         bool
 	promotedMax        int

@@ -225,13 +225,16 @@ func (ws *workingSet) unpackRscOp(r *Resource, n *Node, h *histOp, lastFailure *
 			target = ocfNotRunning
 		}
 	}
+	// unpack_rsc_op remaps the result before it drops an expired failure,
+	// so the remap's side effects stay: an unmanaged resource whose expired
+	// recurring monitor found it not running is stopped.
+	if status == execDone {
+		status = ws.determineOpStatus(r, n, h, rc, target, onFail)
+	}
 	if expired && target != rc {
 		if h.interval == 0 || (n.Online && !n.Unclean) {
 			return
 		}
-	}
-	if status == execDone {
-		status = ws.determineOpStatus(r, n, h, rc, target, onFail)
 	}
 	switch status {
 	case execCancelled:
@@ -537,27 +540,64 @@ func (ws *workingSet) addRunning(r *Resource, n *Node) {
 // fail-count attributes on the node, and the newest last-failure. With
 // effective set, an expired failure-timeout makes the count 0.
 func (ws *workingSet) failCount(r *Resource, n *Node, effective bool) (int, int64) {
-	id := historyID(r)
-	prefix := "fail-count-" + id
-	lfPrefix := "last-failure-" + id
-	count := 0
-	var last int64
-	for name, v := range n.attrs {
-		switch {
-		case name == prefix || strings.HasPrefix(name, prefix+"#"):
-			count = addScores(count, parseScore(v))
-		case name == lfPrefix || strings.HasPrefix(name, lfPrefix+"#"):
-			if t, err := strconv.ParseInt(v, 10, 64); err == nil && t > last {
-				last = t
-			}
-		}
-	}
+	f := ws.failIndex(n)[historyID(r)]
+	count, last := f.count, f.last
 	if effective && count > 0 && r.failureTimeout > 0 && last > 0 && ws.opts.now > 0 {
 		if ws.opts.now > last+int64(r.failureTimeout) {
 			count = 0
 		}
 	}
 	return count, last
+}
+
+// failEntry sums a resource's fail-count attributes on one node and keeps
+// the latest last-failure.
+type failEntry struct {
+	count int
+	last  int64
+}
+
+// failIndex indexes n's fail-count-ID[#OP] and last-failure-ID[#OP]
+// attributes by resource ID once (node attributes do not change while
+// scheduling): an attribute counts for ID itself and, when ID holds a '#',
+// for every prefix before one, as the name matching of failCount requires.
+func (ws *workingSet) failIndex(n *Node) map[string]failEntry {
+	if idx, ok := ws.failIndexes[n]; ok {
+		return idx
+	}
+	idx := map[string]failEntry{}
+	for name, v := range n.attrs {
+		var id string
+		var isCount bool
+		switch {
+		case strings.HasPrefix(name, "fail-count-"):
+			id, isCount = name[len("fail-count-"):], true
+		case strings.HasPrefix(name, "last-failure-"):
+			id = name[len("last-failure-"):]
+		default:
+			continue
+		}
+		add := func(key string) {
+			e := idx[key]
+			if isCount {
+				e.count = addScores(e.count, parseScore(v))
+			} else if t, err := strconv.ParseInt(v, 10, 64); err == nil && t > e.last {
+				e.last = t
+			}
+			idx[key] = e
+		}
+		add(id)
+		for i := 0; i < len(id); i++ {
+			if id[i] == '#' {
+				add(id[:i])
+			}
+		}
+	}
+	if ws.failIndexes == nil {
+		ws.failIndexes = map[*Node]map[string]failEntry{}
+	}
+	ws.failIndexes[n] = idx
+	return idx
 }
 
 // definitionChanged reports whether the history's agent differs from the
