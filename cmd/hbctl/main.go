@@ -49,6 +49,7 @@ func main() {
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
+	args = hoistGlobals(args)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -60,10 +61,32 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "hbctl: unknown command %q\n", args[0])
 		if strings.HasPrefix(args[0], "-") {
-			fmt.Fprintln(stderr, "hbctl: global options are not supported; options follow the command")
+			fmt.Fprintln(stderr, "hbctl: the only option allowed before the command is --run-dir")
 		}
 		usage(stderr)
 		return 2
 	}
 	return c.run(args[1:], stdout, stderr)
+}
+
+// hoistGlobals moves a leading --run-dir DIR (or --run-dir=DIR), the one
+// option the CLI contract places before the command ("hbctl --run-dir DIR
+// status"), behind the command name, where the command's own flag set
+// parses it. A command without a run directory then rejects it clearly.
+func hoistGlobals(args []string) []string {
+	var global []string
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--run-dir" && len(args) >= 2:
+			global, args = append(global, a, args[1]), args[2:]
+		case strings.HasPrefix(a, "--run-dir="):
+			global, args = append(global, a), args[1:]
+		default:
+			if len(global) == 0 || len(args) == 0 {
+				return args
+			}
+			return append(append([]string{args[0]}, global...), args[1:]...)
+		}
+	}
+	return nil // only globals, no command: usage
 }

@@ -52,6 +52,19 @@ func TestStatusJSONRoundTripsTheSchema(t *testing.T) {
 		t.Fatalf("status (-want +got):\n%s", diff)
 	}
 
+	// The CLI contract puts --run-dir before the command.
+	out.Reset()
+	if rc := dispatch([]string{"--run-dir", dir, "status", "--json"}, &out, &errb); rc != 0 {
+		t.Fatalf("hbctl --run-dir DIR status --json: rc=%d stderr=%s", rc, errb.String())
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Node != "node1" {
+		t.Fatalf("hbctl --run-dir DIR status --json: %v %q", err, out.String())
+	}
+	out.Reset()
+	if rc := dispatch([]string{"--run-dir=" + dir, "status"}, &out, &errb); rc != 0 {
+		t.Fatalf("hbctl --run-dir=DIR status: rc=%d stderr=%s", rc, errb.String())
+	}
+
 	out.Reset()
 	if rc := dispatch([]string{"status", "--run-dir", dir}, &out, &errb); rc != 0 {
 		t.Fatalf("rc=%d", rc)
