@@ -113,20 +113,13 @@ func (d *decoder) classicField(start, stop, depth int) (Field, error) {
 				val[i] = '\n'
 			}
 		}
-		sub, next, err := d.classicMsg(vs, stop, depth+1)
-		if err != nil {
+		if err := d.nested(&f, vs, stop, depth, d.classicMsg); err != nil {
 			return Field{}, err
 		}
-		if next != stop {
-			return Field{}, d.err(next, ErrTrailingData, "after nested message in field %q", f.Name)
-		}
-		f.Struct = sub
 	case List:
-		l, err := d.list(vs, stop)
-		if err != nil {
+		if err := d.listField(&f, vs, stop); err != nil {
 			return Field{}, err
 		}
-		f.List = l
 	}
 	return f, nil
 }

@@ -145,20 +145,13 @@ func (d *decoder) netstringField(start, stop, depth int) (Field, error) {
 	case Binary, Compress:
 		f.Value = val
 	case Struct, Uncompress:
-		sub, next, err := d.netstringMsg(vs, stop, depth+1)
-		if err != nil {
+		if err := d.nested(&f, vs, stop, depth, d.netstringMsg); err != nil {
 			return Field{}, err
 		}
-		if next != stop {
-			return Field{}, d.err(next, ErrTrailingData, "after nested message in field %q", f.Name)
-		}
-		f.Struct = sub
 	case List:
-		l, err := d.list(vs, stop)
-		if err != nil {
+		if err := d.listField(&f, vs, stop); err != nil {
 			return Field{}, err
 		}
-		f.List = l
 	}
 	return f, nil
 }
@@ -243,4 +236,29 @@ func truncate(b []byte) string {
 		return string(b[:max]) + "…"
 	}
 	return string(b)
+}
+
+// nested parses a nested message filling f's value with parse, the
+// format's own message parser, and requires it to end the field. Both
+// formats nest the same way; only the framing differs.
+func (d *decoder) nested(f *Field, vs, stop, depth int, parse func(start, stop, depth int) (*Message, int, error)) error {
+	sub, next, err := parse(vs, stop, depth+1)
+	if err != nil {
+		return err
+	}
+	if next != stop {
+		return d.err(next, ErrTrailingData, "after nested message in field %q", f.Name)
+	}
+	f.Struct = sub
+	return nil
+}
+
+// listField parses an FT_LIST value, which both formats carry the same way.
+func (d *decoder) listField(f *Field, vs, stop int) error {
+	l, err := d.list(vs, stop)
+	if err != nil {
+		return err
+	}
+	f.List = l
+	return nil
 }
