@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/hbd-project/hbd/hbd/cib"
+import (
+	"strconv"
+
+	"github.com/hbd-project/hbd/hbd/cib"
+)
 
 // orderFlags is enum pe_ordering (the subset hbd implements).
 type orderFlags uint32
@@ -23,14 +27,17 @@ const (
 
 // action is pe_action_t.
 type action struct {
-	id       int
-	rsc      *Resource
-	task     string
-	node     *Node
-	optional bool
-	runnable bool
-	pseudo   bool
-	reason   string
+	id   int
+	rsc  *Resource
+	task string
+	node *Node
+	// intervalMS is the operation interval in milliseconds: non-zero for
+	// recurring monitors, whose key includes it.
+	intervalMS int64
+	optional   bool
+	runnable   bool
+	pseudo     bool
+	reason     string
 
 	before     []*actionEdge // actions_before, oldest first
 	after      []*actionEdge // actions_after, oldest first
@@ -48,6 +55,16 @@ type action struct {
 type actionEdge struct {
 	action *action
 	typ    orderFlags
+}
+
+// key is the action's operation key (pcmk__op_key): rsc_task_interval,
+// e.g. "web_monitor_10000" or "grp_running_0"; node actions have no
+// resource and use the task alone.
+func (a *action) key() string {
+	if a.rsc == nil {
+		return a.task
+	}
+	return a.rsc.ID + "_" + a.task + "_" + strconv.FormatInt(a.intervalMS, 10)
 }
 
 // setReason is pe_action_set_reason.
