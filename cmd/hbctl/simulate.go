@@ -16,16 +16,19 @@ func init() {
 	register("simulate", "compute a crm-mode transition for a CIB file, like crm_simulate -S", runSimulate)
 }
 
-// runSimulate prints the current status, the Transition Summary and the
-// revised status of a CIB, in crm_simulate's layout. Exit codes: 0 done,
-// 1 the CIB cannot be read or scheduled, 2 usage errors or a feature hbd
-// does not implement.
+// runSimulate prints the current status, the Transition Summary, the
+// actions executed and the revised status of a CIB, in crm_simulate -S's
+// layout, and with --save-graph writes the transition graph as
+// crm_simulate -G does. Exit codes: 0 done, 1 the CIB cannot be read or
+// scheduled, the graph cannot be saved, or the transition could not be
+// completed (as crm_simulate reports an invalid transition), 2 usage
+// errors or a feature hbd does not implement.
 func runSimulate(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("simulate", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	xmlFile := fs.StringP("xml-file", "x", "", "CIB to schedule (configuration and status)")
 	showScores := fs.BoolP("show-scores", "s", false, "also print the allocation scores")
-	saveGraph := fs.StringP("save-graph", "G", "", "write the transition graph to FILE (not implemented yet)")
+	saveGraph := fs.StringP("save-graph", "G", "", "write the transition graph XML to FILE")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -38,10 +41,6 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	if *xmlFile == "" {
 		fmt.Fprintln(stderr, "hbctl simulate: -x/--xml-file is required")
-		return 2
-	}
-	if *saveGraph != "" {
-		fmt.Fprintln(stderr, "hbctl simulate: --save-graph is not supported yet")
 		return 2
 	}
 	f, err := os.Open(*xmlFile)
@@ -69,9 +68,40 @@ func runSimulate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, l)
 		}
 	}
+	if *saveGraph != "" {
+		if err := saveGraphFile(tr, *saveGraph); err != nil {
+			fmt.Fprintf(stderr, "hbctl simulate: %v\n", err)
+			return 1
+		}
+	}
 	io.WriteString(stdout, "\nTransition Summary:\n")
 	io.WriteString(stdout, tr.SummaryText())
+	io.WriteString(stdout, "\nExecuting Cluster Transition:\n")
+	io.WriteString(stdout, tr.ExecutedText())
+	code := 0
+	if tr.TransitionFailed() {
+		fmt.Fprintln(stderr, "Transition failed: terminated")
+		fmt.Fprintln(stderr, "An invalid transition was produced")
+		code = 1
+	}
+	io.WriteString(stdout, tr.RevisedNotice())
 	io.WriteString(stdout, "\n")
 	io.WriteString(stdout, tr.RevisedStatus())
-	return 0
+	return code
+}
+
+// saveGraphFile writes the transition graph to path.
+func saveGraphFile(tr *scheduler.Transition, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("saving graph: %w", err)
+	}
+	if err := tr.WriteGraph(f); err != nil {
+		f.Close()
+		return fmt.Errorf("saving graph to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("saving graph to %s: %w", path, err)
+	}
+	return nil
 }

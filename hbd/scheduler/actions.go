@@ -34,10 +34,19 @@ type action struct {
 	// intervalMS is the operation interval in milliseconds: non-zero for
 	// recurring monitors, whose key includes it.
 	intervalMS int64
-	optional   bool
-	runnable   bool
-	pseudo     bool
-	reason     string
+	// cancelTask is the operation a cancel action stops (its key is that
+	// operation's key, as in pcmk__new_cancel_action).
+	cancelTask string
+	// reschedule marks a recurring operation whose definition changed
+	// (pe_action_reschedule): it must be started again.
+	reschedule bool
+	// expectsNotRunning marks monitors for the Stopped role (expected
+	// result "not running").
+	expectsNotRunning bool
+	optional          bool
+	runnable          bool
+	pseudo            bool
+	reason            string
 
 	before     []*actionEdge // actions_before, oldest first
 	after      []*actionEdge // actions_after, oldest first
@@ -64,7 +73,16 @@ func (a *action) key() string {
 	if a.rsc == nil {
 		return a.task
 	}
-	return a.rsc.ID + "_" + a.task + "_" + strconv.FormatInt(a.intervalMS, 10)
+	return a.rsc.ID + "_" + a.opTask() + "_" + strconv.FormatInt(a.intervalMS, 10)
+}
+
+// opTask is the task part of the action's key: a cancel action keeps the
+// key of the operation it cancels.
+func (a *action) opTask() string {
+	if a.cancelTask != "" {
+		return a.cancelTask
+	}
+	return a.task
 }
 
 // setReason is pe_action_set_reason.
@@ -87,10 +105,18 @@ func reasonText(a *action, flagRunnable bool) string {
 }
 
 // findAction returns r's action for task on node (nil node matches an
-// action without a node), like find_first_action.
+// action without a node), like find_first_action on the key task_0: the
+// lookup is by operation key, so recurring operations (non-zero interval)
+// never match.
 func findAction(r *Resource, task string, node *Node) *action {
+	return findOp(r, task, 0, node)
+}
+
+// findOp is find_first_action by operation key (task and interval) and
+// node (nil matches an action without a node).
+func findOp(r *Resource, task string, intervalMS int64, node *Node) *action {
 	for _, a := range r.actions {
-		if a.task == task && a.node == node {
+		if a.opTask() == task && a.intervalMS == intervalMS && a.node == node {
 			return a
 		}
 	}
@@ -105,20 +131,21 @@ func findFirstAction(r *Resource, task string, node *Node) *action {
 	return findAction(r, task, node)
 }
 
-// findActionAnyNode returns r's first action for task on any node.
+// findActionAnyNode returns r's first action for task_0 on any node.
 func findActionAnyNode(r *Resource, task string) *action {
 	for _, a := range r.actions {
-		if a.task == task {
+		if a.task == task && a.intervalMS == 0 {
 			return a
 		}
 	}
 	return nil
 }
 
+// actionsByTask is find_actions for the key task_0 on any node.
 func actionsByTask(r *Resource, task string) []*action {
 	var out []*action
 	for _, a := range r.actions {
-		if a.task == task {
+		if a.task == task && a.intervalMS == 0 {
 			out = append(out, a)
 		}
 	}
@@ -129,16 +156,24 @@ func actionsByTask(r *Resource, task string) []*action {
 // action (making it required if asked), or create one and work out
 // whether it is runnable (update_resource_action_runnable).
 func (ws *workingSet) customAction(r *Resource, task string, node *Node, optional bool) *action {
-	if a := findAction(r, task, node); a != nil {
+	return ws.customOp(r, task, 0, node, optional)
+}
+
+// customOp is customAction for an operation key with an interval
+// (recurring monitors and their cancellations).
+func (ws *workingSet) customOp(r *Resource, task string, intervalMS int64, node *Node, optional bool) *action {
+	if a := findOp(r, task, intervalMS, node); a != nil {
 		if !optional {
 			a.optional = false
 		}
 		return a
 	}
-	a := &action{id: len(ws.actions), rsc: r, task: task, node: node, optional: optional, runnable: true}
+	a := &action{id: len(ws.actions), rsc: r, task: task, node: node, intervalMS: intervalMS, optional: optional, runnable: true}
 	r.actions = append(r.actions, a)
 	ws.actions = append(ws.actions, a)
-	if !r.managed {
+	// An unmanaged resource's actions are all optional, except recurring
+	// ones (custom_action only skips actions carrying an interval).
+	if !r.managed && intervalMS == 0 {
 		a.optional = true
 	}
 	ws.updateRunnable(a)
@@ -157,7 +192,8 @@ func (ws *workingSet) pseudoAction(r *Resource, task string, optional, runnable 
 // updateRunnable is update_resource_action_runnable.
 func (ws *workingSet) updateRunnable(a *action) {
 	r := a.rsc
-	needsNothing := a.task == "stop" || a.task == "demote" || r.requiresNothing
+	// unpack_operation: only starts and promotes need quorum or fencing.
+	needsNothing := (a.task != "start" && a.task != "promote") || r.requiresNothing
 	switch {
 	case a.node == nil:
 		a.runnable = false
@@ -258,6 +294,7 @@ func (ws *workingSet) createPrimitiveActions(r *Resource) {
 	if !r.blocked && (r.nextRole != RoleStopped || !r.managed) {
 		ws.customAction(r, "start", chosen, true)
 	}
+	ws.createRecurringActions(r)
 }
 
 // stopRsc is StopRsc.
@@ -276,6 +313,7 @@ func (ws *workingSet) stopRsc(r *Resource, optional bool) {
 // startRsc is StartRsc.
 func (ws *workingSet) startRsc(r *Resource, next *Node, optional bool) {
 	start := ws.customAction(r, "start", next, true)
+	ws.orderVsUnfence(r, next, start, ordImpliesThen)
 	if start.runnable && !optional {
 		start.optional = false
 	}

@@ -230,6 +230,7 @@ func (ws *workingSet) finalizeAssignment(r *Resource, chosen *Node, force bool) 
 	if chosen == nil {
 		r.nextRole = RoleStopped
 		r.allocatedTo = nil
+		ws.updateActionsForFailedAssignment(r)
 		return false
 	}
 	r.allocatedTo = chosen

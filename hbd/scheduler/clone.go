@@ -48,6 +48,14 @@ func (ws *workingSet) newClone(x *cib.Resource, defaults map[string]string) (*Re
 	ws.rscByID[c.ID] = c
 	ws.applyMeta(c)
 	c.unique = isTrue(c.meta["globally-unique"])
+	// pe__force_anon: only OCF and fencing agents can be globally unique;
+	// a clone of anything else is made anonymous, with one instance per
+	// node at most, and its instances inherit that.
+	forcedAnon := c.unique && len(x.Children) > 0 && !uniqueCapable(x.Children[0])
+	if forcedAnon {
+		c.unique = false
+		c.meta["globally-unique"] = "false"
+	}
 	c.interleave = isTrue(c.meta["interleave"])
 	c.cloneOrdered = isTrue(c.meta["ordered"])
 	c.cloneMax = len(ws.nodes)
@@ -60,6 +68,10 @@ func (ws *workingSet) newClone(x *cib.Resource, defaults map[string]string) (*Re
 	}
 	if c.cloneMax < 0 {
 		c.cloneMax = 0
+	}
+	if forcedAnon {
+		c.cloneNodeMax = 1
+		c.cloneMax = min(c.cloneMax, len(ws.nodes))
 	}
 	if c.cloneMax > maxCloneInstances {
 		return nil, fmt.Errorf("scheduler: clone %s: clone-max %d is more than hbd's limit of %d instances", c.ID, c.cloneMax, maxCloneInstances)
@@ -75,6 +87,20 @@ func (ws *workingSet) newClone(x *cib.Resource, defaults map[string]string) (*Re
 		c.Children = append(c.Children, inst)
 	}
 	return c, nil
+}
+
+// uniqueCapable reports whether every primitive in a clone's template has
+// an agent class with the pcmk_ra_cap_unique capability.
+func uniqueCapable(x *cib.Resource) bool {
+	if x.Kind == cib.KindPrimitive {
+		return x.Class == "ocf" || x.Class == "stonith"
+	}
+	for _, ch := range x.Children {
+		if !uniqueCapable(ch) {
+			return false
+		}
+	}
+	return true
 }
 
 // newInstance copies the clone's child for instance number n.
@@ -159,28 +185,85 @@ func (ws *workingSet) findResourceForHistory(n *Node, id string) (*Resource, boo
 	if i := strings.LastIndexByte(id, ':'); i >= 0 {
 		base = id[:i]
 	}
-	return ws.findAnonymousInstance(n, c, base), false
+	m := ws.findAnonymousInstance(n, c, base)
+	if m == nil {
+		var err error
+		if m, err = ws.newAnonymousOrphan(c, base); err != nil {
+			// The instance copies a child that was already unpacked once,
+			// so this cannot fail short of an id clash; the history is
+			// then ignored rather than attached to the wrong instance.
+			return nil, true
+		}
+	}
+	return m, false
 }
 
-// findAnonymousInstance is find_anonymous_clone.
+// findAnonymousInstance is find_anonymous_clone: the instance already
+// active on n, else the first instance not active anywhere (nil when
+// there is none, or when the node's history repeats an active instance).
+// An instance that needs no fencing but sits on a node that is offline or
+// unclean is not reused, so that its number stays free for a clean node
+// (unless the clone has an instance for every node).
 func (ws *workingSet) findAnonymousInstance(n *Node, c *Resource, base string) *Resource {
-	var inactive *Resource
+	var found, inactive *Resource
+	skipInactive := false
 	for _, inst := range c.Children {
 		member := findByBase(inst, base)
-		if len(inst.runningOn) > 0 {
-			if inst.runningOn[0] == n && member != nil {
+		if nodes := inst.runningOnAll(); len(nodes) > 0 {
+			if nodes[0] == n && member != nil {
 				if len(member.runningOn) > 0 {
-					return nil // a second history for the same node: orphan
+					// A second history for the same node (globally-unique
+					// was switched off): the extra one is an orphan.
+					skipInactive = true
+					continue
 				}
-				return member
+				found = member
+				break
 			}
 			continue
 		}
-		if inactive == nil {
+		if !skipInactive && inactive == nil && !inst.blockedRecursive() {
 			inactive = member
 		}
 	}
-	return inactive
+	if found == nil && !skipInactive {
+		found = inactive
+	}
+	if found != nil && !ws.needsFencing(found) && (!n.Online || n.Unclean) && c.cloneMax != len(ws.nodes) {
+		return nil
+	}
+	return found
+}
+
+// needsFencing is pe_rsc_needs_fencing (unpack_requires): a resource
+// recovers only after its node is fenced when requires is fencing or
+// unfencing (the default for non-fencing resources) and fencing is
+// enabled.
+func (ws *workingSet) needsFencing(r *Resource) bool {
+	if r.isStonith || !ws.opts.stonithEnabled {
+		return false
+	}
+	switch r.meta["requires"] {
+	case "nothing", "quorum":
+		return false
+	}
+	return true
+}
+
+// newAnonymousOrphan is create_anonymous_orphan with
+// pe__create_clone_child: history that no configured instance can take
+// gets a new instance numbered after the existing ones, flagged as an
+// orphan (so it is only ever stopped). It returns the member that carries
+// base, for a cloned group.
+func (ws *workingSet) newAnonymousOrphan(c *Resource, base string) (*Resource, error) {
+	inst, err := ws.newInstance(c.xml.Children[0], c, len(c.Children), nil)
+	if err != nil {
+		return nil, fmt.Errorf("clone %s: orphan instance: %w", c.ID, err)
+	}
+	walk(inst, func(r *Resource) { r.orphan = true })
+	c.Children = append(c.Children, inst)
+	ws.prims = nil // the cached primitive list lacks the new instance
+	return findByBase(inst, base), nil
 }
 
 func findByBase(inst *Resource, base string) *Resource {

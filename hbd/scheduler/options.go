@@ -29,8 +29,11 @@ type options struct {
 	stopAll             bool
 	startupFencing      bool
 	stopOrphans         bool
+	startupProbes       bool // enable-startup-probes
+	stopOrphanActions   bool // stop-orphan-actions
 	haveStonithResource bool
-	now                 int64 // execution-date, 0 when unknown
+	now                 int64  // execution-date, 0 when unknown
+	validateWith        string // the CIB's schema, "none" when validation is off
 }
 
 // flattenSets is pe__unpack_dataset_nvpairs without rules: sets are taken
@@ -64,12 +67,14 @@ func unpackOptions(c *cib.CIB) options {
 		return isTrue(v)
 	}
 	o := options{
-		stonithEnabled:  boolOpt("stonith-enabled", true),
-		symmetric:       boolOpt("symmetric-cluster", true),
-		maintenanceMode: boolOpt("maintenance-mode", false),
-		stopAll:         boolOpt("stop-all-resources", false),
-		startupFencing:  boolOpt("startup-fencing", true),
-		stopOrphans:     boolOpt("stop-orphan-resources", true),
+		stonithEnabled:    boolOpt("stonith-enabled", true),
+		symmetric:         boolOpt("symmetric-cluster", true),
+		maintenanceMode:   boolOpt("maintenance-mode", false),
+		stopAll:           boolOpt("stop-all-resources", false),
+		startupFencing:    boolOpt("startup-fencing", true),
+		stopOrphans:       boolOpt("stop-orphan-resources", true),
+		startupProbes:     boolOpt("enable-startup-probes", true),
+		stopOrphanActions: boolOpt("stop-orphan-actions", true),
 	}
 	switch strings.ToLower(m["no-quorum-policy"]) {
 	case "ignore":
@@ -83,6 +88,7 @@ func unpackOptions(c *cib.CIB) options {
 	}
 	// cib.c: have-quorum is crm_is_true of the attribute; absent means no.
 	o.haveQuorum = isTrue(c.HaveQuorum)
+	o.validateWith = c.ValidateWith
 	if c.ExecutionDate != "" {
 		if v, err := strconv.ParseInt(c.ExecutionDate, 10, 64); err == nil {
 			o.now = v
@@ -117,6 +123,9 @@ func parseIntervalMS(s string) int64 {
 	if s == "" {
 		return 0
 	}
+	if s[0] == 'P' {
+		return parseISODurationMS(s)
+	}
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
@@ -141,4 +150,53 @@ func parseIntervalMS(s string) int64 {
 		return n / 1000
 	}
 	return 0
+}
+
+// parseISODurationMS is crm_parse_interval_spec's ISO 8601 branch: an
+// interval such as "P30S" or "PT1H30M" is a duration ("P[nY][nM][nW][nD]
+// [T[nH][nM][nS]]", a year taken as 365 days and a month as 30); anything
+// malformed is 0.
+func parseISODurationMS(s string) int64 {
+	var total int64
+	inTime := false
+	num := ""
+	for _, c := range s[1:] {
+		switch {
+		case c >= '0' && c <= '9':
+			num += string(c)
+			continue
+		case c == 'T' && num == "":
+			inTime = true
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0
+		}
+		num = ""
+		var unit int64
+		switch {
+		case c == 'Y' && !inTime:
+			unit = 365 * 86400
+		case c == 'M' && !inTime:
+			unit = 30 * 86400
+		case c == 'W' && !inTime:
+			unit = 7 * 86400
+		case c == 'D' && !inTime:
+			unit = 86400
+		case c == 'H':
+			unit = 3600
+		case c == 'M':
+			unit = 60
+		case c == 'S':
+			unit = 1
+		default:
+			return 0
+		}
+		total += n * unit * 1000
+	}
+	if num != "" {
+		return 0
+	}
+	return total
 }

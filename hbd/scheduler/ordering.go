@@ -282,6 +282,7 @@ func (ws *workingSet) applyOrderings() {
 			ws.blockColocatedStarts(a)
 		}
 	}
+	ws.orderProbes()
 	all := append([]*action(nil), ws.actions...)
 	for i := len(all) - 1; i >= 0; i-- {
 		ws.updateActionForOrderings(all[i])

@@ -64,12 +64,20 @@ func (ws *workingSet) promotionScore(r *Resource, n *Node) (score int, isDefault
 	if n == nil || !ws.promotionScoreApplies(r, n) {
 		return 0, true
 	}
-	name := "master-" + historyID(r)
-	if v, ok := n.attrs[name]; ok {
+	// The attribute is named after the resource as its history knows it
+	// (what crm_attribute --promotion used); an anonymous instance
+	// without history falls back to the name without instance number.
+	name := r.ID
+	if r.cloneName != "" {
+		name = r.cloneName
+	}
+	if v, ok := n.attrs["master-"+name]; ok {
 		return parseScore(v), false
 	}
-	if v, ok := n.attrs["master-"+r.ID]; ok {
-		return parseScore(v), false
+	if c := cloneOf(r); c != nil && !c.unique && r.baseID != "" && r.baseID != r.ID {
+		if v, ok := n.attrs["master-"+r.baseID]; ok {
+			return parseScore(v), false
+		}
 	}
 	return 0, true
 }
@@ -129,6 +137,11 @@ func (ws *workingSet) setInstanceRoles(c *Resource) {
 			ws.applyColocation(inst, co.primary, co)
 		}
 		inst.sortIndex = inst.priority
+		if inst.nextRole == RolePromoted {
+			// Already promoted (actions re-created after fencing): it
+			// keeps its place at the head of the promotion order.
+			inst.sortIndex = Infinity
+		}
 	}
 	ws.promotionOrder(c)
 	promoted := 0
@@ -158,9 +171,16 @@ func (ws *workingSet) setInstanceRoles(c *Resource) {
 	}
 }
 
-// promotionOrder is promotion_order without the role-colocation merges:
-// fold the clone's node scores into each instance's sort index, then sort.
+// promotionOrder is promotion_order: fold each instance's sort index into
+// the clone's score for its node, then the node preferences of the
+// resources a promoted instance is colocated with and of those colocated
+// with the promoted role, and read the sums back as the final sort
+// indexes, so that colocations with roles steer which instance is
+// promoted.
 func (ws *workingSet) promotionOrder(c *Resource) {
+	// pe_rsc_merging: a merge that comes back round to the clone stops.
+	c.merging = true
+	defer func() { c.merging = false }()
 	for _, inst := range c.Children {
 		chosen := inst.location(false)
 		if chosen == nil || inst.sortIndex < 0 {
@@ -169,12 +189,32 @@ func (ws *workingSet) promotionOrder(c *Resource) {
 		w := &c.allowed[chosen.index]
 		w.score = addScores(inst.sortIndex, w.score)
 	}
-	for _, inst := range c.Children {
-		chosen := inst.location(false)
-		if chosen == nil || inst.sortIndex < 0 {
+	for _, co := range c.thisWith {
+		if co.depRole != RolePromoted {
 			continue
 		}
-		inst.sortIndex = c.allowed[chosen.index].score
+		// A mandatory colocation merges in full; an optional one is
+		// rolled back when it would leave no node available.
+		rollback := co.score < Infinity
+		c.allowed = ws.mergeWeights(co.primary, c.allowed, co.nodeAttr,
+			float32(co.score)/float32(Infinity), false, rollback, false)
+	}
+	for _, co := range c.withThis {
+		if co.primRole != RolePromoted || !co.hasInfluence() {
+			continue
+		}
+		c.allowed = ws.mergeWeights(co.dependent, c.allowed, co.nodeAttr,
+			float32(co.score)/float32(Infinity), false, true, true)
+	}
+	for _, inst := range c.Children {
+		chosen := inst.location(false)
+		switch {
+		case !inst.managed && inst.nextRole == RolePromoted:
+			inst.sortIndex = Infinity
+		case chosen == nil || inst.sortIndex < 0:
+		default:
+			inst.sortIndex = c.allowed[chosen.index].score
+		}
 	}
 	// cmp_promotable_instance: the sort index, then the higher current
 	// role, then the clone instance order (pcmk__cmp_instance).

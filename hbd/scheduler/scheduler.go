@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hbd-project/hbd/hbd/cib"
 )
@@ -26,9 +25,10 @@ var ErrUnsupported = errors.New("unsupported CIB feature")
 type Transition struct {
 	// Summary is the Transition Summary, in crm_simulate's order.
 	Summary []SummaryLine
-	// Current and Revised are the status before and after the transition,
-	// as crm_simulate prints them.
-	current []statusNode
+	// current is the "Current cluster status" as crm_simulate prints it,
+	// with the notices before it; revised is the node list after the
+	// transition.
+	current string
 	revised []statusNode
 	nodes   []*Node
 	rscs    []*Resource
@@ -36,8 +36,9 @@ type Transition struct {
 	// format, in the order the scheduler computed them.
 	Scores []string
 
-	header string      // notices printed before the current status
-	ws     *workingSet // for in-package diagnostics
+	ws   *workingSet // for in-package diagnostics
+	sim  *simulation // the transition graph, its execution and the status after it
+	exec *execution  // sim's execution
 }
 
 // SummaryText renders the Transition Summary lines (without the heading)
@@ -69,6 +70,7 @@ type workingSet struct {
 	attrClassCache  map[string]attrClassing
 	bestScratch     []int // addNodeScoresMatchingAttr's per-class scores
 	failIndexes     map[*Node]map[string]failEntry
+	histories       []rscHistory // per resource and node, status order
 }
 
 // Options tune what Schedule records besides the transition.
@@ -93,6 +95,53 @@ func ScheduleWith(c *cib.CIB, o Options) (*Transition, error) {
 	if len(unsup) > 0 {
 		return nil, fmt.Errorf("scheduler: %w: %s", ErrUnsupported, strings.Join(unsup, "; "))
 	}
+	ws, err := unpackCluster(c, o)
+	if err != nil {
+		return nil, err
+	}
+	// Rendered now: scheduling changes resources (unmanaged without
+	// fencing devices, blocked, ...) in ways the printed status must not
+	// show.
+	current := ws.currentStatus()
+
+	for i := range c.Locations {
+		ws.unpackLocation(&c.Locations[i])
+	}
+	for i := range c.Colocations {
+		ws.unpackColocation(&c.Colocations[i])
+	}
+	for i := range c.Orders {
+		ws.unpackOrder(&c.Orders[i])
+	}
+	ws.applyNodeCriteria()
+	ws.internalConstraints()
+	ws.checkConfigChanges()
+	for _, r := range ws.resources {
+		ws.assign(r, nil)
+	}
+	ws.scheduleProbes()
+	ws.createActions()
+	ws.scheduleFencing()
+	ws.updateBudget = 1000000 + 200*len(ws.actions)
+	ws.applyOrderings()
+	if ws.diverged {
+		return nil, fmt.Errorf("scheduler: ordering propagation did not settle within %d updates", ws.updateBudget)
+	}
+
+	t := &Transition{Summary: ws.summarize(), current: current, nodes: ws.nodes, rscs: ws.resources, Scores: append(ws.scores, ws.promotionScores...)}
+	t.revised = ws.revisedStatus()
+	t.ws = ws
+	if err := t.simulate(c, o); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// unpackCluster is cluster_status: the working set of a CIB's nodes,
+// resources and their history, before any constraint is applied. Both
+// scheduling and the revised status (a CIB updated by the simulated
+// execution) start from it.
+func unpackCluster(c *cib.CIB, o Options) (*workingSet, error) {
 	ws := &workingSet{
 		opts:       unpackOptions(c),
 		nodeByName: map[string]*Node{},
@@ -121,36 +170,7 @@ func ScheduleWith(c *cib.CIB, o Options) (*Transition, error) {
 	ws.unpackHistory(c)
 	ws.sortResources()
 	ws.prepareCloneStatus()
-	initial := ws.snapshotStatus()
-	header := ws.statusHeader()
-
-	for i := range c.Locations {
-		ws.unpackLocation(&c.Locations[i])
-	}
-	for i := range c.Colocations {
-		ws.unpackColocation(&c.Colocations[i])
-	}
-	for i := range c.Orders {
-		ws.unpackOrder(&c.Orders[i])
-	}
-	ws.applyNodeCriteria()
-	ws.internalConstraints()
-	for _, r := range ws.resources {
-		ws.assign(r, nil)
-	}
-	ws.createActions()
-	ws.scheduleFencing()
-	ws.updateBudget = 1000000 + 200*len(ws.actions)
-	ws.applyOrderings()
-	if ws.diverged {
-		return nil, fmt.Errorf("scheduler: ordering propagation did not settle within %d updates", ws.updateBudget)
-	}
-
-	t := &Transition{Summary: ws.summarize(), current: initial, nodes: ws.nodes, rscs: ws.resources, Scores: append(ws.scores, ws.promotionScores...)}
-	t.revised = ws.revisedStatus()
-	t.header = header
-	t.ws = ws
-	return t, nil
+	return ws, nil
 }
 
 // sortResources is the stable priority sort of unpack_resources.
@@ -247,33 +267,4 @@ func (ws *workingSet) prepareCloneStatus() {
 			})
 		}
 	}
-}
-
-// statusHeader is what crm_simulate prints before the current status: the
-// execution date, the maintenance-mode banner and the count of disabled
-// and blocked resource instances.
-func (ws *workingSet) statusHeader() string {
-	var b strings.Builder
-	if ws.executionDate != 0 {
-		fmt.Fprintf(&b, "Using the original execution date of: %s\n",
-			time.Unix(ws.executionDate, 0).UTC().Format("2006-01-02 15:04:05Z"))
-	}
-	if ws.opts.maintenanceMode {
-		b.WriteString("\n              *** Resource management is DISABLED ***\n")
-		b.WriteString("  The cluster will not attempt to start, stop or recover services\n\n")
-	}
-	total, disabled, blocked := 0, 0, 0
-	for _, r := range ws.primitives() {
-		total++
-		if r.targetRole == RoleStopped {
-			disabled++
-		}
-		if r.blocked {
-			blocked++
-		}
-	}
-	if disabled > 0 || blocked > 0 {
-		fmt.Fprintf(&b, "%d of %d resource instances DISABLED and %d BLOCKED from further action due to failure\n", disabled, total, blocked)
-	}
-	return b.String()
 }

@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/hbd-project/hbd/hbd/cib"
+import (
+	"strings"
+
+	"github.com/hbd-project/hbd/hbd/cib"
+)
 
 // Role is Pacemaker's enum rsc_role_e; the order matters (comparisons).
 type Role int
@@ -27,16 +31,17 @@ func (r Role) String() string {
 	return "Unknown"
 }
 
-// parseRole is text2role, accepting the pre-2.0 Master/Slave names.
+// parseRole is text2role, accepting the pre-2.0 Master/Slave names and,
+// like text2role, any letter case (old CIBs write "stopped").
 func parseRole(s string) (Role, bool) {
-	switch s {
-	case "Stopped":
+	switch strings.ToLower(s) {
+	case "stopped":
 		return RoleStopped, true
-	case "Started":
+	case "started":
 		return RoleStarted, true
-	case "Unpromoted", "Slave":
+	case "unpromoted", "slave":
 		return RoleUnpromoted, true
-	case "Promoted", "Master":
+	case "promoted", "master":
 		return RolePromoted, true
 	}
 	return RoleUnknown, false
@@ -148,16 +153,20 @@ type Resource struct {
 	cloneOrdered       bool
 	interleave         bool
 	baseID             string // instance id without ":N"
+	cloneName          string // history id the instance was found under, if not ID (clone_name)
 	instanceNum        int    // N of a clone instance
 	cloneCount         []int  // instances assigned per node (clone's node->count)
 	promotable         bool
 	promotedMax        int
 	promotedNodeMax    int
 	knownOn            map[*Node]bool // nodes with history for this resource
-	failcountCleared   map[*Node]bool // nodes where a fail-count clear is scheduled
-	sortIndex          int
-	nodesForStatus     []bool  // clones: nodes listed as Stopped when idle
-	statusNodes        []*Node // the node list nodesForStatus indexes
+	// stateKnownOn is Pacemaker's known_on: nodes where the history
+	// determined a role (expired failures alone do not count).
+	stateKnownOn     map[*Node]bool
+	failcountCleared map[*Node]bool // nodes where a fail-count clear is scheduled
+	sortIndex        int
+	nodesForStatus   []bool  // clones: nodes listed as Stopped when idle
+	statusNodes      []*Node // the node list nodesForStatus indexes
 
 	targetRole   Role
 	role         Role

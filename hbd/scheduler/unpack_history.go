@@ -41,6 +41,9 @@ type histOp struct {
 	interval int64
 	targetRC int
 	key      string // operation key, e.g. rsc_monitor_10000
+	// failureExpired marks an expired recurring failure on an online node
+	// (the "calculated-failure-timeout" restart digest).
+	failureExpired bool
 }
 
 // unpackHistory walks the status section's lrm histories in document
@@ -142,15 +145,22 @@ func (h *histOp) isProbe() bool { return h.x.Operation == "monitor" && h.interva
 
 // unpackLRMResource is unpack_lrm_resource for one resource on one node.
 func (ws *workingSet) unpackLRMResource(n *Node, lr *cib.LRMResource) {
+	// Without operations there is nothing to unpack, and looking the
+	// resource up could create an orphan clone instance for nothing.
+	if len(lr.Ops) == 0 {
+		return
+	}
 	r, ignore := ws.findResourceForHistory(n, lr.ID)
 	if ignore {
 		return
 	}
 	if r == nil {
-		if len(lr.Ops) == 0 {
-			return
-		}
 		r = ws.newOrphan(lr)
+	}
+	if lr.ID != r.ID {
+		// unpack_find_resource: remember the name the history uses, which
+		// the transition graph and crm_simulate's injections go by.
+		r.cloneName = lr.ID
 	}
 	if !r.orphan && r.Kind == cib.KindPrimitive && definitionChanged(r, lr) {
 		// check_rsc_parameters: a changed agent deletes the history entry
@@ -185,7 +195,14 @@ func (ws *workingSet) unpackLRMResource(n *Node, lr *cib.LRMResource) {
 	for i := range ops {
 		ws.unpackRscOp(r, n, &ops[i], &lastFailure, &onFail)
 	}
+	ws.processRecurring(r, n, ops)
+	ws.histories = append(ws.histories, rscHistory{rsc: r, node: n, ops: ops})
 	ws.processRscState(r, n, onFail)
+	if r.role <= RoleStopped && strings.Contains(r.cloneName, ":") {
+		// process_rsc_state: an instance stopped here forgets a numbered
+		// history name (old status sections), or it would look orphaned.
+		r.cloneName = ""
+	}
 	ws.applyTargetRole(r)
 	if savedRole > r.role {
 		r.role = savedRole
@@ -208,6 +225,9 @@ func (ws *workingSet) unpackRscOp(r *Resource, n *Node, h *histOp, lastFailure *
 	expired := false
 	if status != execNotInstalled {
 		expired = ws.operationExpired(r, n, h)
+	}
+	if expired {
+		ws.clearExpiredFailure(r, n)
 	}
 	// Degraded results are informational only.
 	if task == "monitor" {
@@ -232,7 +252,14 @@ func (ws *workingSet) unpackRscOp(r *Resource, n *Node, h *histOp, lastFailure *
 		status = ws.determineOpStatus(r, n, h, rc, target, onFail)
 	}
 	if expired && target != rc {
-		if h.interval == 0 || (n.Online && !n.Unclean) {
+		if h.interval == 0 {
+			return
+		}
+		if n.Online && !n.Unclean {
+			// An expired recurring failure is rescheduled: Pacemaker
+			// overwrites the entry's restart digest so that the
+			// configuration check forces the monitor to run again.
+			h.failureExpired = true
 			return
 		}
 	}
@@ -473,6 +500,20 @@ func (ws *workingSet) operationExpired(r *Resource, n *Node, h *histOp) bool {
 
 // processRscState is process_rsc_state.
 func (ws *workingSet) processRscState(r *Resource, n *Node, onFail failStrategy) {
+	if r.role != RoleUnknown {
+		// The state is known on n for the resource and, up to the first
+		// unique one, its ancestors: an anonymous clone instance's state
+		// tells the state of the whole clone there.
+		for it := r; it != nil; it = it.Parent {
+			if it.stateKnownOn == nil {
+				it.stateKnownOn = map[*Node]bool{}
+			}
+			it.stateKnownOn[n] = true
+			if uniqueFlag(it) {
+				break
+			}
+		}
+	}
 	if r.role != RoleStopped && r.role != RoleUnknown && !n.Online && !n.Maintenance && r.managed {
 		if ws.opts.stonithEnabled {
 			ws.fence(n, r.ID+" is thought to be active there")
@@ -540,7 +581,11 @@ func (ws *workingSet) addRunning(r *Resource, n *Node) {
 // fail-count attributes on the node, and the newest last-failure. With
 // effective set, an expired failure-timeout makes the count 0.
 func (ws *workingSet) failCount(r *Resource, n *Node, effective bool) (int, int64) {
-	f := ws.failIndex(n)[historyID(r)]
+	key := historyID(r)
+	if c := cloneOf(r); c != nil && !c.unique {
+		key = anonFailKey(key)
+	}
+	f := ws.failIndex(n)[key]
 	count, last := f.count, f.last
 	if effective && count > 0 && r.failureTimeout > 0 && last > 0 && ws.opts.now > 0 {
 		if ws.opts.now > last+int64(r.failureTimeout) {
@@ -592,6 +637,16 @@ func (ws *workingSet) failIndex(n *Node) map[string]failEntry {
 				add(id[:i])
 			}
 		}
+		// An anonymous clone's fail counts match its name with any
+		// instance number (generate_fail_regex's "(:[0-9]+)?").
+		base := id
+		if i := strings.IndexByte(base, '#'); i >= 0 {
+			base = base[:i]
+		}
+		if i := strings.LastIndexByte(base, ':'); i >= 0 && i+1 < len(base) && strings.Trim(base[i+1:], "0123456789") == "" {
+			base = base[:i]
+		}
+		add(anonFailKey(base))
 	}
 	if ws.failIndexes == nil {
 		ws.failIndexes = map[*Node]map[string]failEntry{}
@@ -599,6 +654,10 @@ func (ws *workingSet) failIndex(n *Node) map[string]failEntry {
 	ws.failIndexes[n] = idx
 	return idx
 }
+
+// anonFailKey is the failIndex key under which the fail counts of an
+// anonymous clone's instances are summed, whatever their numbers.
+func anonFailKey(base string) string { return "\x00anon:" + base }
 
 // definitionChanged reports whether the history's agent differs from the
 // configuration (class, provider or type; an absent value never differs).

@@ -116,7 +116,14 @@ func (ws *workingSet) applyMeta(r *Resource) {
 	r.nextRole = RoleUnknown
 	r.targetRole = RoleUnknown
 	if v, ok := m["target-role"]; ok {
-		if role, ok := parseRole(v); ok {
+		// get_target_role: Started (the default) sets nothing; a role above
+		// Started only means something in a promotable clone, where
+		// Promoted is left to the promotion logic.
+		role, ok := parseRole(v)
+		switch {
+		case !ok, role == RoleStarted:
+		case role > RoleStarted && (!r.top().promotable || role > RoleUnpromoted):
+		default:
 			r.targetRole = role
 		}
 	}
