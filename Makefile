@@ -87,10 +87,12 @@ demo: deps build
 	$(GO) build -o bin/hbd-demo ./tests/demo
 	bin/hbd-demo $(DEMO_ARGS)
 
-# crm mode: Transition Summaries against Pacemaker 2.1.5's regression corpus,
-# random CIBs against Debian's crm_simulate, and scheduler speed.
-conformance:
-	$(GO) test -count=1 -v -run TestConformance ./hbd/scheduler
+# crm mode: Transition Summaries, status sections, executed actions and
+# transition graphs against Pacemaker 2.1.5's regression corpus (the graph
+# comparison runs Debian's crm_simulate -G live), random CIBs against
+# crm_simulate, and scheduler speed.
+conformance: deps
+	$(GO) test -count=1 -v -run 'TestConformance|TestExecutedConformance|TestExecutedActionSets$$|TestGraphAgainstOracle' ./hbd/scheduler 2>&1 | grep -vE '^(=== |    --- PASS)'
 
 difftest: deps
 	$(GO) test -count=1 -v -run TestDifferential ./hbd/cibgen 2>&1 | grep -vE '^(=== |    --- PASS)'

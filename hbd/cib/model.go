@@ -125,7 +125,12 @@ type Op struct {
 	OnFail   string
 	Enabled  string
 	Timeout  string
+	// Meta holds both meta_attributes and instance_attributes (old CIBs
+	// set operation options with the latter); Instance holds only the
+	// instance_attributes, which are also agent parameters of this
+	// operation.
 	Meta     []NVSet
+	Instance []NVSet
 }
 
 // Location is an rsc_location constraint.
@@ -202,5 +207,19 @@ type LRMOp struct {
 	LastRun         string
 	ExitReason      string
 	OpDigest        string
-	OnNode          string
+	// OpRestartDigest and OpForceRestart are recorded for agents that
+	// support reload: the digest of the parameters that need a restart,
+	// and their names (" a b ").
+	OpRestartDigest string
+	OpForceRestart  string
+	// HasOpDigest tells a missing op-digest from an empty one.
+	HasOpDigest bool
+	HasRestart  bool
+	// OpSecureParams lists the parameters left out of OpSecureDigest
+	// (" passwd password "), which a sanitized CIB cannot reproduce.
+	OpSecureParams string
+	OpSecureDigest string
+	HasSecure      bool
+	FeatureSet     string // crm_feature_set of the controller that wrote it
+	OnNode         string
 }

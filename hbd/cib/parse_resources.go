@@ -127,6 +127,9 @@ func (p *parser) operations(e *element) ([]Op, error) {
 					return nil, err
 				}
 				o.Meta = append(o.Meta, s)
+				if m.name == "instance_attributes" {
+					o.Instance = append(o.Instance, s)
+				}
 			}
 		}
 		ops = append(ops, o)

@@ -66,7 +66,15 @@ func (p *parser) status(st *element) error {
 								TransitionMagic: o.attr("transition-magic"),
 								LastRCChange:    o.attr("last-rc-change"), LastRun: o.attr("last-run"),
 								ExitReason: o.attr("exit-reason"), OpDigest: o.attr("op-digest"),
-								OnNode: o.attr("on_node"),
+								OnNode:          o.attr("on_node"),
+								OpRestartDigest: o.attr("op-restart-digest"),
+								OpForceRestart:  o.attr("op-force-restart"),
+								HasOpDigest:     o.hasAttr("op-digest"),
+								HasRestart:      o.hasAttr("op-restart-digest"),
+								OpSecureParams:  o.attr("op-secure-params"),
+								OpSecureDigest:  o.attr("op-secure-digest"),
+								HasSecure:       o.hasAttr("op-secure-digest"),
+								FeatureSet:      o.attr("crm_feature_set"),
 							})
 						}
 						ns.Resources = append(ns.Resources, lr)

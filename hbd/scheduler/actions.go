@@ -23,6 +23,7 @@ const (
 	ordImpliesThenOnN       orderFlags = 1 << 9
 	ordOneOrMore            orderFlags = 1 << 10
 	ordPromotedImpliesFirst orderFlags = 1 << 11
+	ordAntiColocation       orderFlags = 1 << 12 // pe_order_anti_colocation
 )
 
 // action is pe_action_t.
@@ -37,6 +38,12 @@ type action struct {
 	// cancelTask is the operation a cancel action stops (its key is that
 	// operation's key, as in pcmk__new_cancel_action).
 	cancelTask string
+	// keyTask replaces the task in the key of notification actions
+	// (pcmk__notify_key: "pre_notify_start", "confirmed-post_notify_running").
+	keyTask string
+	// notifyMeta holds the notification meta-attributes (notify_type,
+	// notify_*_resource, ...) that notify.go attaches for the graph.
+	notifyMeta map[string]string
 	// reschedule marks a recurring operation whose definition changed
 	// (pe_action_reschedule): it must be started again.
 	reschedule bool
@@ -79,6 +86,9 @@ func (a *action) key() string {
 // opTask is the task part of the action's key: a cancel action keeps the
 // key of the operation it cancels.
 func (a *action) opTask() string {
+	if a.keyTask != "" {
+		return a.keyTask
+	}
 	if a.cancelTask != "" {
 		return a.cancelTask
 	}
@@ -167,6 +177,25 @@ func (ws *workingSet) customOp(r *Resource, task string, intervalMS int64, node 
 			a.optional = false
 		}
 		return a
+	}
+	if node != nil && r.Kind == cib.KindPrimitive {
+		// find_actions: an action created without a node (force_restart
+		// makes the start required before assignment) takes the node of
+		// the first lookup that names one, and custom_action evaluates
+		// its runnability again.
+		if a := findOp(r, task, intervalMS, nil); a != nil && !a.pseudo {
+			a.node = node
+			if !optional {
+				a.optional = false
+			}
+			ws.updateRunnable(a)
+			if a.runnable {
+				// A runnable action loses the reason given to the
+				// node-less one: crm_simulate prints a plain Restart.
+				a.reason = ""
+			}
+			return a
+		}
 	}
 	a := &action{id: len(ws.actions), rsc: r, task: task, node: node, intervalMS: intervalMS, optional: optional, runnable: true}
 	r.actions = append(r.actions, a)
@@ -328,6 +357,7 @@ func (ws *workingSet) createGroupActions(g *Resource) {
 	ws.pseudoAction(g, "running", true, true)
 	ws.pseudoAction(g, "stop", true, true)
 	ws.pseudoAction(g, "stopped", true, true)
+	ws.createGroupRoleActions(g)
 }
 
 func (ws *workingSet) createActions() {
@@ -356,13 +386,15 @@ func (ws *workingSet) createCloneActions(c *Resource) {
 		ws.createResourceActions(inst)
 		cloneUpdatePseudoStatus(inst, &stopping, &starting, &active)
 	}
-	ws.pseudoAction(c, "start", !starting, true)
+	start := ws.pseudoAction(c, "start", !starting, true)
 	started := ws.pseudoAction(c, "running", !starting, false)
 	if active || starting {
 		started.runnable = true
 	}
-	ws.pseudoAction(c, "stop", !stopping, true)
-	ws.pseudoAction(c, "stopped", !stopping, true)
+	ws.addStartNotifications(c, start, started)
+	stop := ws.pseudoAction(c, "stop", !stopping, true)
+	stopped := ws.pseudoAction(c, "stopped", !stopping, true)
+	ws.addStopNotifications(c, stop, stopped)
 	if c.promotable {
 		ws.createPromotableActions(c)
 	}

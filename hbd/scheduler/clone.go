@@ -175,7 +175,9 @@ func (ws *workingSet) findResourceForHistory(n *Node, id string) (*Resource, boo
 		}
 		r = zero
 	} else if r.Kind != cib.KindPrimitive {
-		return nil, true // history of a non-primitive id: ignored
+		// History under a group's or clone's id (a primitive since
+		// reconfigured): it belongs to an orphan of that id.
+		return nil, false
 	}
 	c := cloneOf(r)
 	if c == nil || c.unique {
@@ -642,7 +644,10 @@ func (ws *workingSet) findCompatibleChild(local, c *Resource, current bool) *Res
 // after the "first" instance on the same node.
 func (ws *workingSet) interleaveActions(first, then *action, fOpt, fRun bool, typ orderFlags) (bool, bool) {
 	var cf, ct bool
-	current := first.task == "stopped" || first.task == "demoted"
+	// A notifying clone's "first" is its confirmed-post_notify action,
+	// which stands for the phase it confirms.
+	task := notifiedTask(first)
+	current := task == "stopped" || task == "demoted"
 	for _, thenChild := range then.rsc.Children {
 		firstChild := ws.findCompatibleChild(thenChild, first.rsc, current)
 		if firstChild == nil {
@@ -653,7 +658,7 @@ func (ws *workingSet) interleaveActions(first, then *action, fOpt, fRun bool, ty
 			}
 			continue
 		}
-		fa := findFirstAction(firstChild, memberTask(first.task), then.node)
+		fa := findFirstAction(firstChild, memberTask(task), then.node)
 		ta := findFirstAction(thenChild, then.task, then.node)
 		if fa == nil || ta == nil {
 			continue

@@ -37,6 +37,39 @@ func (ws *workingSet) newColocation(id string, dep, prim *Resource, score int, d
 		depRole: depRole, primRole: primRole, nodeAttr: attr, influence: influence}
 	dep.thisWith = insertSorted(dep.thisWith, co, cmpPrimaryPriority)
 	prim.withThis = insertSorted(prim.withThis, co, cmpDependentPriority)
+	if score <= -Infinity {
+		// Two resources that must never share a node: whichever leaves
+		// a node does so before the other arrives there.
+		ws.antiColocationOrder(dep, depRole, prim, primRole)
+		ws.antiColocationOrder(prim, primRole, dep, depRole)
+	}
+}
+
+// antiColocationOrder is anti_colocation_order: first losing firstRole
+// (stop, or demote for the promoted role; an unpromoted role is also lost
+// by promoting) comes before then gaining thenRole (start, or promote; an
+// unpromoted role is also gained by demoting). The graph keeps only the
+// resulting inputs between actions on the same node (shouldAddInput).
+func (ws *workingSet) antiColocationOrder(first *Resource, firstRole Role, then *Resource, thenRole Role) {
+	firstTasks := []string{"stop"}
+	switch firstRole {
+	case RolePromoted:
+		firstTasks = []string{"demote"}
+	case RoleUnpromoted:
+		firstTasks = append(firstTasks, "promote")
+	}
+	thenTasks := []string{"start"}
+	switch thenRole {
+	case RolePromoted:
+		thenTasks = []string{"promote"}
+	case RoleUnpromoted:
+		thenTasks = append(thenTasks, "demote")
+	}
+	for _, ft := range firstTasks {
+		for _, tt := range thenTasks {
+			ws.newOrdering(first, ft, then, tt, ordAntiColocation)
+		}
+	}
 }
 
 // insertSorted is g_list_insert_sorted: co goes after every element that

@@ -92,11 +92,12 @@ func (g *transitionGraph) executedLine(a *action) string {
 // ExecutedActions returns the "Executing Cluster Transition:" lines, in
 // the order crm_simulate executes the transition graph.
 func (t *Transition) ExecutedActions() []string {
-	if t.exec == nil {
+	ex := t.executed()
+	if ex == nil {
 		return nil
 	}
-	out := make([]string, 0, len(t.exec.fired))
-	for _, s := range t.exec.fired {
+	out := make([]string, 0, len(ex.fired))
+	for _, s := range ex.fired {
 		out = append(out, t.sim.graph.executedLine(s.action))
 	}
 	return out
@@ -118,7 +119,8 @@ func (t *Transition) ExecutedText() string {
 // invalid transition was produced" and exits with an error); the revised
 // status then reflects only the actions that ran.
 func (t *Transition) TransitionFailed() bool {
-	return t.exec != nil && !t.exec.complete
+	ex := t.executed()
+	return ex != nil && !ex.complete
 }
 
 // RevisedNotice is what crm_simulate prints between the executed actions

@@ -29,11 +29,14 @@ type transitionGraph struct {
 	batchLimit        string
 	migrationLimit    string
 	startFailureFatal bool
-	featureSet        string // crm_feature_set of the scheduler that wrote it
-	nodeUUID          map[*Node]string
-	opDefaults        map[string]string // op_defaults meta-attributes
-	rscNames          map[string]bool   // resource ids and history names
-	clusterOpts       map[string]string
+	// recheckBy is when the cluster must be scheduled again although
+	// nothing changes (data_set->recheck_by), 0 for never.
+	recheckBy   int64
+	featureSet  string // crm_feature_set of the scheduler that wrote it
+	nodeUUID    map[*Node]string
+	opDefaults  map[string]string // op_defaults meta-attributes
+	rscNames    map[string]bool   // resource ids and history names
+	clusterOpts map[string]string
 }
 
 // graphFeatureSet is CRM_FEATURE_SET of Pacemaker 2.1.5, which the graph
@@ -69,6 +72,7 @@ func (ws *workingSet) createGraph(c *cib.CIB) *transitionGraph {
 	for _, n := range ws.nodes {
 		g.nodeUUID[n] = n.ID
 	}
+	g.recheckBy = ws.failureRecheckTime()
 	// pe_find_resource with pe_find_renamed: ids and history names.
 	g.rscNames = map[string]bool{}
 	for _, r := range ws.resources {
@@ -80,6 +84,7 @@ func (ws *workingSet) createGraph(c *cib.CIB) *transitionGraph {
 		})
 	}
 
+	ws.createNotifications()
 	b := graphBuilder{ws: ws, g: g, dumped: map[*action]bool{}, inputs: map[*action][]graphInput{}}
 	for _, r := range ws.resources {
 		b.addResource(r)
@@ -88,6 +93,37 @@ func (ws *workingSet) createGraph(c *cib.CIB) *transitionGraph {
 		b.add(ws.actions[i])
 	}
 	return g
+}
+
+// failureRecheckTime is the recheck time check_operation_expiry asks for
+// (pe__update_recheck_time): one second after the newest failure of a
+// resource with a failure-timeout would expire, for every resource and
+// node whose history has a timestamped entry and an unexpired fail count;
+// the earliest such time still in the future wins.
+func (ws *workingSet) failureRecheckTime() int64 {
+	now := ws.opts.now
+	if now == 0 {
+		return 0
+	}
+	var by int64
+	for _, h := range ws.histories {
+		r := h.rsc
+		if r.failureTimeout <= 0 {
+			continue
+		}
+		stamped := slices.ContainsFunc(h.ops, func(o histOp) bool {
+			return o.lastRC > 0 && o.status != execNotInstalled
+		})
+		if !stamped {
+			continue
+		}
+		fc, last := ws.failCount(r, h.node, true)
+		t := last + int64(r.failureTimeout) + 1
+		if fc != 0 && t > now && (by == 0 || t < by) {
+			by = t
+		}
+	}
+	return by
 }
 
 type graphBuilder struct {
@@ -99,11 +135,25 @@ type graphBuilder struct {
 
 // addResource is pcmk__add_rsc_actions_to_graph.
 func (b *graphBuilder) addResource(r *Resource) {
-	for i := len(r.actions) - 1; i >= 0; i-- {
-		b.add(r.actions[i])
+	// clone_expand adds the instances' actions before the clone's own.
+	cloneLast := r.Kind == cib.KindClone
+	if !cloneLast {
+		for i := len(r.actions) - 1; i >= 0; i-- {
+			b.add(r.actions[i])
+		}
 	}
-	for _, c := range r.Children {
+	children := r.Children
+	if cloneLast {
+		children = slices.Clone(children)
+		slices.SortStableFunc(children, func(x, y *Resource) int { return cmp.Compare(x.instanceNum, y.instanceNum) })
+	}
+	for _, c := range children {
 		b.addResource(c)
+	}
+	if cloneLast {
+		for i := len(r.actions) - 1; i >= 0; i-- {
+			b.add(r.actions[i])
+		}
 	}
 }
 
@@ -174,7 +224,7 @@ func orderingCanChangeActions(t orderFlags) bool {
 }
 
 // shouldAddInput is should_add_input_to_graph for the ordering flags hbd
-// implements (no migration, load or anti-colocation orderings).
+// implements (no migration or load orderings).
 func (b *graphBuilder) shouldAddInput(a *action, in graphInput) bool {
 	first := in.action
 	switch {
@@ -184,6 +234,16 @@ func (b *graphBuilder) shouldAddInput(a *action, in graphInput) bool {
 		return false
 	case !first.runnable && in.typ&ordOneOrMore != 0:
 		return false
+	case in.typ == ordAntiColocation:
+		// Only an anti-colocation ordering alone is filtered (merged with
+		// another ordering it stays): it matters on the same node only,
+		// and only when the input really happens.
+		if first.node != nil && a.node != nil && first.node != a.node {
+			return false
+		}
+		if first.optional {
+			return false
+		}
 	case first.rsc != nil && first.rsc != a.rsc && first.rsc.failed && !first.rsc.managed &&
 		strings.HasSuffix(first.key(), "_stop_0") && a.rsc != nil && a.rsc.Kind == cib.KindClone:
 		// Unmanaged failed resources cannot prevent a clone's shutdown.
@@ -193,6 +253,11 @@ func (b *graphBuilder) shouldAddInput(a *action, in graphInput) bool {
 	}
 	return true
 }
+
+// graphActionID is the id the graph gives an action. hbd's action ids
+// are positions in the working set's action list, from 0; Pacemaker's
+// working set starts counting actions at 1 (set_working_set_defaults).
+func graphActionID(a *action) int { return a.id + 1 }
 
 // graphKey is the action's uuid as the graph records it
 // (operation_key): fencing and shutdown name their node.

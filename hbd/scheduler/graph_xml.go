@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,9 @@ func (g *transitionGraph) writeXML(w *bufio.Writer) {
 	if ms := parseScore(g.migrationLimit); ms > 0 {
 		head = append(head, xmlAttr{"migration-limit", g.migrationLimit})
 	}
+	if g.recheckBy > 0 {
+		head = append(head, xmlAttr{"recheck-by", strconv.FormatInt(g.recheckBy, 10)})
+	}
 	if len(g.synapses) == 0 {
 		writeEmpty(w, "", "transition_graph", head)
 		return
@@ -84,7 +88,7 @@ func (g *transitionGraph) writeXML(w *bufio.Writer) {
 // and the nodes the action brings down.
 func (g *transitionGraph) writeAction(w *bufio.Writer, indent string, a *action, skipDetails bool) {
 	tag := graphElement(a)
-	attrs := []xmlAttr{{"id", strconv.Itoa(a.id)}, {"operation", a.task}, {"operation_key", graphKey(a)}}
+	attrs := []xmlAttr{{"id", strconv.Itoa(graphActionID(a))}, {"operation", a.task}, {"operation_key", graphKey(a)}}
 	if a.rsc != nil && a.rsc.cloneName != "" {
 		attrs = append(attrs, xmlAttr{"internal_operation_key", a.key()})
 	}
@@ -175,8 +179,21 @@ func (g *transitionGraph) actionMeta(a *action) map[string]string {
 		return meta
 	case a.task == "clear_failcount":
 		meta["op_no_wait"] = "true"
+	case a.task == "cancel":
+		// pcmk__new_cancel_action names the operation it cancels.
+		meta["operation"] = a.cancelTask
+	case a.rsc == nil:
+		// An action without a resource never goes through
+		// unpack_operation, so it gets no timeout; the shutdown request
+		// is not waited for (sched_shutdown_op).
+		if a.task == "do_shutdown" {
+			meta["op_no_wait"] = "true"
+		}
+		maps.Copy(meta, a.notifyMeta)
+		return meta
 	}
 	meta["timeout"] = strconv.FormatInt(g.defaultTimeoutMS(), 10)
+	maps.Copy(meta, a.notifyMeta)
 	if a.rsc == nil || a.rsc.xml == nil {
 		return meta
 	}

@@ -244,6 +244,7 @@ func (ws *workingSet) groupInternalConstraints(g *Resource) {
 		} else if g.colocated {
 			ws.newColocation("group:internal_colocation", m, previous, Infinity, RoleUnknown, RoleUnknown, "", m.critical)
 		}
+		ws.groupMemberRoleOrderings(g, m, previous, downFlags, postDownFlags)
 		ws.newOrdering(g, "stop", m, "stop", downFlags)
 		ws.newOrdering(m, "stop", g, "stopped", postDownFlags)
 		ws.newOrdering(g, "start", m, "start", ordImpliesFirstPr)

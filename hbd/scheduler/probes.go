@@ -17,9 +17,7 @@ func (ws *workingSet) scheduleProbes() {
 	}
 	// data_set->nodes is kept sorted by name (pe_create_node inserts with
 	// sort_node_uname), which fixes the probes' creation order.
-	nodes := slices.Clone(ws.nodes)
-	slices.SortStableFunc(nodes, func(a, b *Node) int { return naturalCompare(a.Name, b.Name) })
-	for _, n := range nodes {
+	for _, n := range ws.nodesByName() {
 		if !n.Online || n.Unclean {
 			continue
 		}
@@ -27,6 +25,15 @@ func (ws *workingSet) scheduleProbes() {
 			ws.probeResource(r, n)
 		}
 	}
+}
+
+// nodesByName is data_set->nodes, which Pacemaker keeps sorted by name
+// (pe_create_node inserts with sort_node_uname): the order its per-node
+// loops create actions in.
+func (ws *workingSet) nodesByName() []*Node {
+	nodes := slices.Clone(ws.nodes)
+	slices.SortStableFunc(nodes, func(a, b *Node) int { return naturalCompare(a.Name, b.Name) })
+	return nodes
 }
 
 // probeResource is the create_probe method: a primitive gets a probe, a

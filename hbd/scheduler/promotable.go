@@ -324,10 +324,48 @@ func (ws *workingSet) createPromotableActions(c *Resource) {
 	for _, inst := range c.Children {
 		walk(inst)
 	}
-	ws.pseudoAction(c, "promote", !promoting, true)
-	ws.pseudoAction(c, "promoted", !promoting, true)
-	ws.pseudoAction(c, "demote", !demoting, true)
-	ws.pseudoAction(c, "demoted", !demoting, true)
+	promote := ws.pseudoAction(c, "promote", !promoting, true)
+	promoted := ws.pseudoAction(c, "promoted", !promoting, true)
+	ws.addPromoteNotifications(c, promote, promoted)
+	demote := ws.pseudoAction(c, "demote", !demoting, true)
+	demoted := ws.pseudoAction(c, "demoted", !demoting, true)
+	ws.addPromotableNotifications(c, demote, demoted)
 }
 
 var _ = cib.KindClone
+
+// createGroupRoleActions adds the demote, demoted, promote and promoted
+// pseudo-actions of a group that is a promotable clone's instance
+// (pcmk__group_create_actions): the ordering points of the members' role
+// changes.
+func (ws *workingSet) createGroupRoleActions(g *Resource) {
+	if !g.top().promotable {
+		return
+	}
+	for _, task := range []string{"demote", "demoted", "promote", "promoted"} {
+		ws.pseudoAction(g, task, true, true)
+	}
+}
+
+// groupMemberRoleOrderings is the promotable part of
+// member_internal_constraints: demote the group, then its members (last
+// first when ordered), then the group is demoted; promote the group, then
+// its members (first first when ordered), then the group is promoted.
+func (ws *workingSet) groupMemberRoleOrderings(g, m, previous *Resource, downFlags, postDownFlags orderFlags) {
+	if !g.top().promotable {
+		return
+	}
+	ws.newOrdering(g, "demote", m, "demote", downFlags)
+	ws.newOrdering(m, "demote", g, "demoted", postDownFlags)
+	ws.newOrdering(m, "promote", g, "promoted", ordRunnableLeft|ordImpliesThen|ordImpliesThenPr)
+	ws.newOrdering(g, "promote", m, "promote", ordImpliesFirstPr)
+	switch {
+	case !g.ordered:
+		ws.newOrdering(g, "promote", m, "promote", ordImpliesThen|ordRunnableLeft|ordImpliesFirstPr)
+	case previous == nil:
+		ws.newOrdering(g, "promote", m, "promote", ordNone)
+	default:
+		ws.newOrdering(previous, "promote", m, "promote", ordImpliesThen|ordRunnableLeft)
+		ws.newOrdering(m, "demote", previous, "demote", ordOptional)
+	}
+}

@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/hbd-project/hbd/hbd/cib"
+import (
+	"slices"
+
+	"github.com/hbd-project/hbd/hbd/cib"
+)
 
 // Recurring operations (pcmk_sched_recurring.c, 2.1.5). The history
 // unpacker has already created an optional action for every recurring
@@ -117,6 +121,14 @@ func (ws *workingSet) recurringForActive(r *Resource, start *action, node *Node,
 	}
 	if node == nil || r.managed {
 		ws.orderings = append(ws.orderings, orderSpec{firstRsc: r, firstTask: "start", thenRsc: r, thenAction: mon, flags: ordImpliesThen | ordRunnableLeft})
+		if r.reload {
+			// A reload restarts the monitor with the new parameters.
+			// (Pacemaker orders every monitor after a reload-agent key,
+			// creating a node-less optional action when there is none;
+			// that action never runs, so it is only made when a reload
+			// was scheduled.)
+			ws.orderings = append(ws.orderings, orderSpec{firstRsc: r, firstTask: "reload-agent", thenRsc: r, thenAction: mon, flags: ordImpliesThen | ordRunnableLeft})
+		}
 		switch {
 		case r.nextRole == RolePromoted:
 			ws.orderings = append(ws.orderings, orderSpec{firstRsc: r, firstTask: "promote", thenRsc: r, thenAction: mon, flags: ordOptional | ordRunnableLeft})
@@ -246,87 +258,110 @@ func activeOps(ops []histOp) (start, stop int) {
 // rscHistory is one resource's sorted operation history on one node, kept
 // for the configuration checks made after unpacking.
 type rscHistory struct {
-	rsc  *Resource
-	node *Node
-	ops  []histOp
+	rsc   *Resource
+	node  *Node
+	ops   []histOp
+	entry *cib.LRMResource
 }
 
-// checkConfigChanges is the part of pcmk__handle_rsc_config_changes hbd
-// implements: on each node that can run actions (or is in maintenance),
-// the active recurring operations of each resource's history are
-// cancelled when the resource or node is in maintenance, or when the
-// operation is no longer configured (stop-orphan-actions). Nodes are
-// visited in working-set order, histories in status-section order.
+// checkConfigChanges is pcmk__handle_rsc_config_changes: the histories on
+// each node that can run actions (or is in maintenance) are checked for
+// configuration changes. Nodes are visited by name, histories in
+// status-section order.
 func (ws *workingSet) checkConfigChanges() {
-	for _, n := range ws.nodes {
+	for _, n := range ws.nodesByName() {
 		if !n.Maintenance && !n.available() {
 			continue
 		}
 		for _, h := range ws.histories {
-			if h.node == n && !h.rsc.orphan {
+			if h.node != n {
+				continue
+			}
+			for _, r := range ws.rscsMatchingHistory(h) {
+				h.rsc = r
 				ws.checkActionsFor(h)
 			}
 		}
 	}
 }
 
-// checkActionsFor is check_actions_for without the digest comparisons.
+// rscsMatchingHistory is pcmk__rscs_matching_id for a history entry: the
+// primitives whose ID or history name is the entry's, newest match first
+// as Pacemaker prepends them. An anonymous clone's entry is thereby
+// checked against every instance found under that name (only the one
+// active on the node goes further), and an entry unpacking gave to an
+// instance of another number is not checked against it.
+func (ws *workingSet) rscsMatchingHistory(h rscHistory) []*Resource {
+	if h.entry == nil {
+		return []*Resource{h.rsc}
+	}
+	var out []*Resource
+	for _, r := range ws.primitives() {
+		if r.ID == h.entry.ID || r.cloneName == h.entry.ID {
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// checkActionsFor is process_rsc_history: an orphan's history is deleted
+// (unless it is an anonymous clone instance); a changed agent deletes the
+// history and, where the resource is active, restarts it; the active
+// recurring operations are cancelled in maintenance or when no longer
+// configured, and each recurring, start, promote or probe entry since the
+// last start is compared with the configuration. A changed definition
+// clears the fail count, as the failure was of the old definition.
 func (ws *workingSet) checkActionsFor(h rscHistory) {
 	r, n := h.rsc, h.node
+	if r.orphan {
+		if c := cloneOf(r); c == nil || c.unique {
+			ws.scheduleCleanup(r, n)
+		}
+		return
+	}
+	if !slices.Contains(r.runningOn, n) {
+		if h.entry != nil && ws.agentChanged(r, n, h.entry, false) {
+			ws.scheduleCleanup(r, n)
+		}
+		return
+	}
+	if h.entry != nil && ws.agentChanged(r, n, h.entry, true) {
+		ws.scheduleCleanup(r, n)
+	}
 	start, stop := activeOps(h.ops)
 	if start < stop {
 		return // not active on this node
 	}
 	for i := range h.ops {
 		op := &h.ops[i]
-		if i < start || op.interval == 0 {
+		if i < start {
 			continue
 		}
-		switch {
-		case ws.inMaintenance(r) || n.Maintenance:
-			ws.scheduleCancel(r, op.x.Operation, op.interval, n)
-		case !ws.opConfigured(r, op.x.Operation, op.interval):
+		task := op.x.Operation
+		if op.interval > 0 && (ws.inMaintenance(r) || n.Maintenance) {
+			ws.scheduleCancel(r, task, op.interval, n)
+			continue
+		}
+		if op.interval == 0 && task != "monitor" && task != "start" && task != "promote" && task != "migrate_from" {
+			continue
+		}
+		changed := false
+		if op.interval > 0 && !ws.opConfigured(r, task, op.interval) {
 			// An orphaned recurring operation (no longer configured).
 			if ws.opts.stopOrphanActions {
-				ws.scheduleCancel(r, op.x.Operation, op.interval, n)
+				ws.scheduleCancel(r, task, op.interval, n)
 			}
-		case ws.checkActionConfig(r, op):
-			// pcmk__check_action_config found a change: a failure of
-			// the old definition no longer counts.
+			changed = true
+		} else {
+			changed = ws.checkActionConfig(r, n, op)
+		}
+		if changed {
 			if fc, _ := ws.failCount(r, n, true); fc != 0 {
 				ws.clearFailcount(r, n, "action definition changed")
 			}
 		}
 	}
-}
-
-// checkActionConfig is the digest comparison of pcmk__check_action_config
-// for what hbd knows of it: an expired recurring failure carries a restart
-// digest that never matches, which forces the operation to run again.
-func (ws *workingSet) checkActionConfig(r *Resource, op *histOp) bool {
-	if !op.failureExpired {
-		return false
-	}
-	ws.forceRestart(r, op.x.Operation, op.interval)
-	return true
-}
-
-// forceRestart is force_restart: the operation is made required. It is
-// looked up without a node, so an action for the key on any node (the
-// optional one the history created) is the one that becomes required.
-func (ws *workingSet) forceRestart(r *Resource, task string, intervalMS int64) {
-	var a *action
-	for _, x := range r.actions {
-		if x.opTask() == task && x.intervalMS == intervalMS {
-			a = x
-			break
-		}
-	}
-	if a == nil {
-		a = ws.customOp(r, task, intervalMS, nil, false)
-	}
-	a.optional = false
-	a.setReason("resource definition change", true)
 }
 
 // opConfigured is find_rsc_op_entry's answer: an enabled <op> with this

@@ -5,48 +5,87 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hbd-project/hbd/hbd/cib"
 )
 
-// simulation is what crm_simulate -S does after scheduling: build the
-// transition graph, execute it, record each executed action in a copy of
-// the CIB's status section, and show the status of that CIB.
+// simulation is what crm_simulate does after scheduling: build the
+// transition graph (-G stops there) and, with -S, execute it, record each
+// executed action in a copy of the CIB's status section, and show the
+// status of that CIB. The execution and the re-unpack of the resulting CIB
+// cost more than scheduling itself on large clusters, so they run on first
+// use of the executed actions or the revised status, not in Schedule.
 type simulation struct {
 	graph *transitionGraph
-	exec  execution
+	// input is the scheduled CIB, which the execution copies the status
+	// section of (so the caller must not change it while the Transition
+	// is in use); opts are the scheduling options the re-unpack reuses.
+	input *cib.CIB
+	opts  Options
+	now   int64
+
+	once sync.Once
+	exec execution
 	// revised is "Revised Cluster Status:" rendered from the CIB the
-	// execution produced.
+	// execution produced; err is why it could not be rendered.
 	revised string
+	err     error
 }
 
-// simulate fills t.sim from the scheduled working set and its input CIB.
+// simulate builds t.sim's transition graph from the scheduled working set
+// and its input CIB; the execution waits for run.
 func (t *Transition) simulate(c *cib.CIB, o Options) error {
-	g := t.ws.createGraph(c)
-	sim := &simulation{graph: g, exec: g.execute()}
-	after := *c
-	after.Status = copyStatus(c.Status)
-	inj := injector{cib: &after, now: t.ws.opts.now, graph: g}
-	for _, s := range sim.exec.fired {
-		inj.apply(s.action)
-	}
-	text, err := renderStatusOf(&after, o)
-	if err != nil {
-		return fmt.Errorf("scheduler: revised status: %w", err)
-	}
-	sim.revised = text
-	t.sim = sim
-	t.exec = &sim.exec
+	t.sim = &simulation{graph: t.ws.createGraph(c), input: c, opts: o, now: t.ws.opts.now}
 	return nil
 }
 
-// executedRevisedStatus is the revised status derived from executing the
-// transition, if the simulation ran.
-func (t *Transition) executedRevisedStatus() (string, bool) {
+// run executes the graph and renders the revised status, once.
+func (sim *simulation) run() *simulation {
+	sim.once.Do(func() {
+		g := sim.graph
+		sim.exec = g.execute()
+		after := *sim.input
+		after.Status = copyStatus(sim.input.Status)
+		inj := injector{cib: &after, now: sim.now, graph: g, history: map[historyKey]int{}}
+		for _, s := range sim.exec.fired {
+			inj.apply(s.action)
+		}
+		text, err := renderStatusOf(&after, sim.opts)
+		if err != nil {
+			sim.err = fmt.Errorf("scheduler: revised status: %w", err)
+			return
+		}
+		sim.revised = text
+	})
+	return sim
+}
+
+// executed is the simulated execution of the graph, nil without a graph.
+func (t *Transition) executed() *execution {
 	if t.sim == nil {
+		return nil
+	}
+	return &t.sim.run().exec
+}
+
+// executedRevisedStatus is the revised status derived from executing the
+// transition, if the simulation could run.
+func (t *Transition) executedRevisedStatus() (string, bool) {
+	if t.sim == nil || t.sim.run().err != nil {
 		return "", false
 	}
 	return t.sim.revised, true
+}
+
+// SimulationErr reports why the revised status could not be derived from
+// the executed transition (RevisedStatus then falls back to the scheduler's
+// own view of the outcome).
+func (t *Transition) SimulationErr() error {
+	if t.sim == nil {
+		return nil
+	}
+	return t.sim.run().err
 }
 
 // renderStatusOf unpacks a CIB the way the scheduler does before
@@ -89,6 +128,15 @@ type injector struct {
 	cib   *cib.CIB
 	now   int64
 	graph *transitionGraph
+	// history indexes the lrm_resource entries by node_state position and
+	// id, since large transitions inject thousands of actions.
+	history map[historyKey]int
+	indexed map[int]bool
+}
+
+type historyKey struct {
+	state int
+	id    string
 }
 
 func (in *injector) apply(a *action) {
@@ -107,20 +155,26 @@ func (in *injector) apply(a *action) {
 // nodeState is pcmk__inject_node: the node's node_state by name, else by
 // id (naming it), else a new one.
 func (in *injector) nodeState(n *Node) *cib.NodeState {
+	return &in.cib.Status[in.nodeStateIndex(n)]
+}
+
+// nodeStateIndex is nodeState's position in the status section, which
+// stays valid when later injections append node_states.
+func (in *injector) nodeStateIndex(n *Node) int {
 	st := in.cib.Status
 	for i := range st {
 		if st[i].Uname == n.Name {
-			return &st[i]
+			return i
 		}
 	}
 	for i := range st {
 		if st[i].ID == n.ID {
 			st[i].Uname = n.Name
-			return &st[i]
+			return i
 		}
 	}
 	in.cib.Status = append(in.cib.Status, cib.NodeState{ID: n.ID, Uname: n.Name})
-	return &in.cib.Status[len(in.cib.Status)-1]
+	return len(in.cib.Status) - 1
 }
 
 // fence is simulate_fencing_action for anything but "on": the node goes
@@ -145,10 +199,12 @@ func (in *injector) resourceAction(a *action) {
 	}
 	r := a.rsc
 	name, configName := in.graph.simulatedName(r)
-	ns := in.nodeState(a.node)
-	lr := historyEntry(ns, name, configName)
+	si := in.nodeStateIndex(a.node)
+	ns := &in.cib.Status[si]
+	lr := in.historyEntry(si, name, configName)
 	if lr == nil {
 		ns.Resources = append(ns.Resources, cib.LRMResource{ID: configName, Class: r.Class, Provider: r.Provider, Type: r.Type})
+		in.history[historyKey{si, configName}] = len(ns.Resources) - 1
 		lr = &ns.Resources[len(ns.Resources)-1]
 	}
 	callID := 0
@@ -173,7 +229,7 @@ func (in *injector) resourceAction(a *action) {
 	if in.now > 0 {
 		stamp = strconv.FormatInt(in.now, 10)
 	}
-	tkey := fmt.Sprintf("%d:0:%d:00000000-0000-0000-0000-000000000000", a.id, rc)
+	tkey := fmt.Sprintf("%d:0:%d:00000000-0000-0000-0000-000000000000", graphActionID(a), rc)
 	op := cib.LRMOp{
 		ID: id, OperationKey: key, Operation: a.task, CallID: strconv.Itoa(callID),
 		RCCode: strconv.Itoa(rc), OpStatus: "0", Interval: intervalString(a.intervalMS),
@@ -189,14 +245,23 @@ func (in *injector) resourceAction(a *action) {
 	lr.Ops = append(lr.Ops, op)
 }
 
-// historyEntry is the lookup of pcmk__inject_resource_history: an entry
-// under the action's resource name wins over one under the configured name.
-func historyEntry(ns *cib.NodeState, name, configName string) *cib.LRMResource {
+// historyEntry is the lookup of pcmk__inject_resource_history in the
+// node_state at index si: an entry under the action's resource name wins
+// over one under the configured name, and the first of duplicate ids wins.
+func (in *injector) historyEntry(si int, name, configName string) *cib.LRMResource {
+	ns := &in.cib.Status[si]
+	if !in.indexed[si] {
+		if in.indexed == nil {
+			in.indexed = map[int]bool{}
+		}
+		in.indexed[si] = true
+		for i := len(ns.Resources) - 1; i >= 0; i-- {
+			in.history[historyKey{si, ns.Resources[i].ID}] = i
+		}
+	}
 	for _, want := range []string{name, configName} {
-		for i := range ns.Resources {
-			if ns.Resources[i].ID == want {
-				return &ns.Resources[i]
-			}
+		if i, ok := in.history[historyKey{si, want}]; ok {
+			return &ns.Resources[i]
 		}
 	}
 	return nil

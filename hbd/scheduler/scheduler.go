@@ -36,9 +36,8 @@ type Transition struct {
 	// format, in the order the scheduler computed them.
 	Scores []string
 
-	ws   *workingSet // for in-package diagnostics
-	sim  *simulation // the transition graph, its execution and the status after it
-	exec *execution  // sim's execution
+	ws  *workingSet // for in-package diagnostics
+	sim *simulation // the transition graph, its execution and the status after it
 }
 
 // SummaryText renders the Transition Summary lines (without the heading)
@@ -70,7 +69,9 @@ type workingSet struct {
 	attrClassCache  map[string]attrClassing
 	bestScratch     []int // addNodeScoresMatchingAttr's per-class scores
 	failIndexes     map[*Node]map[string]failEntry
-	histories       []rscHistory // per resource and node, status order
+	histories       []rscHistory      // per resource and node, status order
+	opDefaults      map[string]string // op_defaults meta-attributes, for operation timeouts
+	cibFeatureSet   string            // the CIB's crm_feature_set, for digests of old histories
 }
 
 // Options tune what Schedule records besides the transition.
@@ -120,10 +121,12 @@ func ScheduleWith(c *cib.CIB, o Options) (*Transition, error) {
 		ws.assign(r, nil)
 	}
 	ws.scheduleProbes()
+	ws.clearOrphanFailcounts()
 	ws.createActions()
 	ws.scheduleFencing()
 	ws.updateBudget = 1000000 + 200*len(ws.actions)
 	ws.applyOrderings()
+	ws.cancelReloads()
 	if ws.diverged {
 		return nil, fmt.Errorf("scheduler: ordering propagation did not settle within %d updates", ws.updateBudget)
 	}
@@ -148,7 +151,10 @@ func unpackCluster(c *cib.CIB, o Options) (*workingSet, error) {
 		nodeState:  map[*Node]*cib.NodeState{},
 		rscByID:    map[string]*Resource{},
 		showScores: o.ShowScores,
+		opDefaults: map[string]string{},
 	}
+	flattenSets(c.OpDefaults, ws.opDefaults)
+	ws.cibFeatureSet = c.FeatureSet
 	ws.executionDate = ws.opts.now
 	if ws.opts.now == 0 {
 		ws.opts.now = o.Now

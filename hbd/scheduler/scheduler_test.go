@@ -83,8 +83,17 @@ func twoNode(extraCfg, rscDefaults, status1 string) string {
 func lrmRunning(rscs ...string) string {
 	var b strings.Builder
 	b.WriteString(`<lrm id="1"><lrm_resources>`)
-	for i, r := range rscs {
-		fmt.Fprintf(&b, `<lrm_resource id="%s" class="ocf" provider="heartbeat" type="X"><lrm_rsc_op id="%s_last_0" operation_key="%s_start_0" operation="start" transition-key="1:1:0:x" call-id="%d" rc-code="0" op-status="0" interval="0"/></lrm_resource>`, r, r, r, i+1)
+	for i, spec := range rscs {
+		// "id class type" or "id class provider type": the history must
+		// name the configured agent and carry the digest of its (empty)
+		// parameters, or the definition counts as changed and the
+		// resource restarts, as in Pacemaker.
+		f := strings.Fields(spec)
+		r, agent := f[0], fmt.Sprintf(`class="%s" type="%s"`, f[1], f[len(f)-1])
+		if len(f) == 4 {
+			agent = fmt.Sprintf(`class="%s" provider="%s" type="%s"`, f[1], f[2], f[3])
+		}
+		fmt.Fprintf(&b, `<lrm_resource id="%s" %s><lrm_rsc_op id="%s_last_0" operation_key="%s_start_0" operation="start" transition-key="1:1:0:x" call-id="%d" rc-code="0" op-status="0" interval="0" op-digest="%s"/></lrm_resource>`, r, agent, r, r, i+1, dummyDigest)
 	}
 	b.WriteString(`</lrm_resources></lrm>`)
 	return b.String()
@@ -123,7 +132,7 @@ func TestTwoNodeStart(t *testing.T) {
 // TestStickinessPullsPrimary checks the "with this" merge: web's
 // stickiness is added to ip's score on the current node (§2.4: 500).
 func TestStickinessPullsPrimary(t *testing.T) {
-	tr := schedule(t, twoNode("", `<nvpair id="d1" name="resource-stickiness" value="200"/>`, lrmRunning("ip", "web")))
+	tr := schedule(t, twoNode("", `<nvpair id="d1" name="resource-stickiness" value="200"/>`, lrmRunning("ip ocf heartbeat IPaddr2", "web lsb apache2")))
 	if tr.SummaryText() != "" {
 		t.Errorf("summary = %q, want nothing to do", tr.SummaryText())
 	}
@@ -140,7 +149,7 @@ func TestGroupStickinessAdds(t *testing.T) {
 		score string
 		moves bool
 	}{{"300", false}, {"301", true}} {
-		xml := twoNode(group, `<nvpair id="d1" name="resource-stickiness" value="100"/>`, lrmRunning("a", "b", "c"))
+		xml := twoNode(group, `<nvpair id="d1" name="resource-stickiness" value="100"/>`, lrmRunning("a lsb a", "b lsb b", "c lsb c"))
 		xml = strings.Replace(xml, "</constraints>", `<rsc_location id="g-n2" rsc="g" node="node2" score="`+tc.score+`"/></constraints>`, 1)
 		tr := schedule(t, xml)
 		moved := strings.Contains(tr.SummaryText(), "Move       a ")

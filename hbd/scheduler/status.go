@@ -55,7 +55,8 @@ func (ws *workingSet) revisedStatus() []statusNode {
 	out := ws.snapshotStatus()
 	for i, n := range ws.nodes {
 		for _, f := range ws.nodeActions {
-			if f.node == n && !f.optional {
+			// Unfencing ("on") leaves the node up.
+			if f.node == n && !f.optional && f.fenceType != "on" {
 				out[i].online = false
 				out[i].unclean = false
 			}

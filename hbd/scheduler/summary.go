@@ -46,12 +46,13 @@ func (w *summaryWriter) add(l SummaryLine) {
 	w.lines = append(w.lines, fmt.Sprintf("  * %-8s   %-*s   ( %*s )%s%s", l.Verb, w.rscWidth, l.Resource, w.detailWidth, l.Details, sep, l.Reason))
 }
 
-// summarize is pcmk__output_actions: fencing first, then each resource's
+// summarize is pcmk__output_actions: the required fencing actions first
+// (reboots and unfencing alike, in creation order), then each resource's
 // rsc_action_default.
 func (ws *workingSet) summarize() []SummaryLine {
 	var out []SummaryLine
-	for _, a := range ws.nodeActions {
-		if a.optional {
+	for _, a := range ws.actions {
+		if a.rsc != nil || a.task != "stonith" || a.optional {
 			continue
 		}
 		out = append(out, SummaryLine{Verb: "Fence (" + a.fenceType + ")", Node: a.node.Name, Reason: a.reason})
@@ -166,6 +167,8 @@ func (ws *workingSet) rscActionLines(r *Resource) []SummaryLine {
 			return nil
 		}
 		switch {
+		case r.reload && start != nil:
+			return line("Reload", current, next, start, nil)
 		case start == nil || start.optional:
 			if demote != nil && promote != nil && !demote.optional && !promote.optional {
 				return line("Re-promote", current, next, promote, demote)

@@ -135,6 +135,9 @@ type Resource struct {
 	Type     string
 	xml      *cib.Resource
 	meta     map[string]string
+	// notifications are a notify=true clone's notification boundaries
+	// (notify.go).
+	notifications *cloneNotifications
 
 	priority           int
 	stickiness         int
@@ -177,6 +180,9 @@ type Resource struct {
 	blocked      bool
 	failIgnored  bool
 	startPending bool
+	// reload is pe_rsc_reload: a changed definition is applied by the
+	// agent's reload-agent action instead of a restart.
+	reload bool
 
 	allowed     nodeTable
 	allocatedTo *Node

@@ -196,7 +196,7 @@ func (ws *workingSet) unpackLRMResource(n *Node, lr *cib.LRMResource) {
 		ws.unpackRscOp(r, n, &ops[i], &lastFailure, &onFail)
 	}
 	ws.processRecurring(r, n, ops)
-	ws.histories = append(ws.histories, rscHistory{rsc: r, node: n, ops: ops})
+	ws.histories = append(ws.histories, rscHistory{rsc: r, node: n, ops: ops, entry: lr})
 	ws.processRscState(r, n, onFail)
 	if r.role <= RoleStopped && strings.Contains(r.cloneName, ":") {
 		// process_rsc_state: an instance stopped here forgets a numbered
@@ -342,7 +342,10 @@ func (ws *workingSet) determineOpStatus(r *Resource, n *Node, h *histOp, rc, tar
 		fallthrough
 	case 2, 4, 5: // invalid param, insufficient privileges, not installed
 		if h.x.Operation == "stop" && !ws.canFence(n) {
-			return execError
+			// No further recovery is possible: the resource is left
+			// alone, blocked where its stop failed.
+			r.managed = false
+			r.blocked = true
 		}
 		return execErrorHard
 	}
@@ -541,6 +544,9 @@ func (ws *workingSet) processRscState(r *Resource, n *Node, onFail failStrategy)
 		if r.role != RoleStopped && r.role != RoleUnknown {
 			r.failed = true
 			r.stopIfFailed = true
+			// Created now, as process_rsc_state does: the early action
+			// id decides the stop's place in the transition graph.
+			ws.customAction(r, "stop", n, false)
 		}
 	}
 	if r.role != RoleStopped && r.role != RoleUnknown {

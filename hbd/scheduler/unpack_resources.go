@@ -149,7 +149,11 @@ func (ws *workingSet) newOrphan(lr *cib.LRMResource) *Resource {
 	for i := range r.allowed {
 		r.allowed[i] = weight{present: true, score: -Infinity}
 	}
-	ws.rscByID[r.ID] = r
+	// An orphan may share its id with a configured group or clone, which
+	// keeps the id for lookups.
+	if _, taken := ws.rscByID[r.ID]; !taken {
+		ws.rscByID[r.ID] = r
+	}
 	ws.resources = append(ws.resources, r)
 	return r
 }

@@ -69,7 +69,7 @@ func (ws *workingSet) groupActionFlags(a *action) actionFlags {
 // action is, runnable if any instance's action is.
 func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	f := actionFlags{optional: true, runnable: true}
-	mt := memberTask(a.task)
+	mt := memberTask(notifiedTask(a))
 	anyRunnable := false
 	for _, inst := range a.rsc.Children {
 		node := a.node
@@ -106,6 +106,9 @@ func actionForOrdering(a *action) *action {
 		return a
 	}
 	task := a.task
+	if done := notifiedCompletion(r, task); done != nil {
+		return done
+	}
 	switch task {
 	case "start":
 		task = "running"
