@@ -1,13 +1,15 @@
 package scheduler
 
 import (
+	"io"
 	"testing"
 
 	"github.com/hbd-project/hbd/hbd/cib"
 )
 
 // FuzzSchedule checks that any CIB the parser accepts is either scheduled
-// or refused with an error, never a panic or a hang.
+// or refused with an error, never a panic or a hang, and that its graph
+// can always be written.
 func FuzzSchedule(f *testing.F) {
 	f.Add([]byte(twoNode("", "", "")))
 	f.Add([]byte(largeCIB(3, 8)))
@@ -21,5 +23,8 @@ func FuzzSchedule(f *testing.F) {
 			return
 		}
 		_ = tr.Render()
+		if err := tr.WriteGraph(io.Discard); err != nil {
+			t.Fatalf("WriteGraph: %v", err)
+		}
 	})
 }
