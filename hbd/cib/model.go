@@ -125,6 +125,9 @@ type Op struct {
 	OnFail   string
 	Enabled  string
 	Timeout  string
+	// StartDelay is the start-delay attribute: how long the executor
+	// waits before the first run of a recurring operation.
+	StartDelay string
 	// Meta holds both meta_attributes and instance_attributes (old CIBs
 	// set operation options with the latter); Instance holds only the
 	// instance_attributes, which are also agent parameters of this

@@ -118,7 +118,7 @@ func (p *parser) operations(e *element) ([]Op, error) {
 		o := Op{
 			ID: ch.attr("id"), Name: ch.attr("name"), Interval: ch.attr("interval"),
 			Role: ch.attr("role"), OnFail: ch.attr("on-fail"), Enabled: ch.attr("enabled"),
-			Timeout: ch.attr("timeout"),
+			Timeout: ch.attr("timeout"), StartDelay: ch.attr("start-delay"),
 		}
 		for _, m := range ch.children {
 			if m.name == "meta_attributes" || m.name == "instance_attributes" {

@@ -38,6 +38,10 @@ type action struct {
 	// cancelTask is the operation a cancel action stops (its key is that
 	// operation's key, as in pcmk__new_cancel_action).
 	cancelTask string
+	// cancelCallID is the call id of the history entry a cancellation
+	// made from the history stops (pcmk__schedule_cancel records it so
+	// the executor can match the operation); empty otherwise.
+	cancelCallID string
 	// keyTask replaces the task in the key of notification actions
 	// (pcmk__notify_key: "pre_notify_start", "confirmed-post_notify_running").
 	keyTask string
@@ -51,9 +55,12 @@ type action struct {
 	// result "not running").
 	expectsNotRunning bool
 	optional          bool
-	runnable          bool
-	pseudo            bool
-	reason            string
+	// printAlways (pe_action_print_always) keeps an optional action in
+	// the graph: a "printed" ordering found its other side required.
+	printAlways bool
+	runnable    bool
+	pseudo      bool
+	reason      string
 
 	before     []*actionEdge // actions_before, oldest first
 	after      []*actionEdge // actions_after, oldest first
@@ -173,9 +180,7 @@ func (ws *workingSet) customAction(r *Resource, task string, node *Node, optiona
 // (recurring monitors and their cancellations).
 func (ws *workingSet) customOp(r *Resource, task string, intervalMS int64, node *Node, optional bool) *action {
 	if a := findOp(r, task, intervalMS, node); a != nil {
-		if !optional {
-			a.optional = false
-		}
+		updateOptional(a, optional)
 		return a
 	}
 	if node != nil && r.Kind == cib.KindPrimitive {
@@ -185,9 +190,7 @@ func (ws *workingSet) customOp(r *Resource, task string, intervalMS int64, node 
 		// its runnability again.
 		if a := findOp(r, task, intervalMS, nil); a != nil && !a.pseudo {
 			a.node = node
-			if !optional {
-				a.optional = false
-			}
+			updateOptional(a, optional)
 			ws.updateRunnable(a)
 			if a.runnable {
 				// A runnable action loses the reason given to the
@@ -207,6 +210,20 @@ func (ws *workingSet) customOp(r *Resource, task string, intervalMS int64, node 
 	}
 	ws.updateRunnable(a)
 	return a
+}
+
+// updateOptional is update_action_optional for an action found again:
+// a non-recurring action of an unmanaged resource on a node stays
+// optional whatever the caller asks (it must not be scheduled), any other
+// becomes required when the caller requires it.
+func updateOptional(a *action, optional bool) {
+	if a.node != nil && !a.pseudo && !a.rsc.managed && a.intervalMS == 0 {
+		a.optional = true
+		return
+	}
+	if !optional {
+		a.optional = false
+	}
 }
 
 // pseudoAction is pe__new_rsc_pseudo_action.
@@ -320,9 +337,6 @@ func (ws *workingSet) createPrimitiveActions(r *Resource) {
 		}
 	}
 	ws.roleTransitions(r, chosen, needStop, needPromote)
-	if !r.blocked && (r.nextRole != RoleStopped || !r.managed) {
-		ws.customAction(r, "start", chosen, true)
-	}
 	ws.createRecurringActions(r)
 }
 

@@ -200,7 +200,7 @@ func (b *graphBuilder) dedupInputs(a *action) []graphInput {
 
 // shouldAddActionToGraph is should_add_action_to_graph.
 func shouldAddActionToGraph(a *action) bool {
-	if !a.runnable || a.optional {
+	if !a.runnable || (a.optional && !a.printAlways) {
 		return false
 	}
 	// Actions of unmanaged resources stay out, except monitors and the

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -101,5 +103,40 @@ func TestGraphActionIDsFromOne(t *testing.T) {
 	}
 	if strings.Contains(text, `id="0" operation=`) {
 		t.Errorf("an action has id 0:\n%s", text)
+	}
+}
+
+// TestGraphParamNotXMLName: an lsb resource converted from haresources
+// has parameters named "1", "2", …, which cannot be XML attribute names;
+// the graph must carry them as <param> children and stay well-formed.
+func TestGraphParamNotXMLName(t *testing.T) {
+	m := miniCIB{quorum: true, nodes: []string{"node1"}, resources: `<primitive id="web" class="lsb" type="apache2"><instance_attributes id="web-ia"><nvpair id="web-1" name="1" value="198.18.0.10"/><nvpair id="web-x" name="mode" value="a&lt;b"/></instance_attributes></primitive>`}
+	tr := schedule(t, m.xml())
+	var b bytes.Buffer
+	if err := tr.WriteGraph(&b); err != nil {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(bytes.NewReader(b.Bytes()))
+	params := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("graph is not well-formed XML: %v\n%s", err, b.String())
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "param" {
+			params++
+			if len(se.Attr) != 2 || se.Attr[0].Value != "1" || se.Attr[1].Value != "198.18.0.10" {
+				t.Errorf("param element %v, want name=1 value=198.18.0.10", se.Attr)
+			}
+		}
+	}
+	if params == 0 {
+		t.Fatalf("no <param> element for parameter \"1\":\n%s", b.String())
+	}
+	if !strings.Contains(b.String(), `mode="a&lt;b"`) {
+		t.Errorf("valid parameter names must stay attributes:\n%s", b.String())
 	}
 }

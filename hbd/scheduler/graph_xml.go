@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hbd-project/hbd/hbd/cib"
 )
@@ -114,7 +115,7 @@ func (g *transitionGraph) writeAction(w *bufio.Writer, indent string, a *action,
 		pattrs = append(pattrs, xmlAttr{"type", a.rsc.Type})
 		writeEmpty(w, inner, "primitive", pattrs)
 	}
-	writeEmpty(w, inner, "attributes", g.actionAttributes(a))
+	writeAttributes(w, inner, g.actionAttributes(a))
 	if graphHasNode(a) && (a.task == "do_shutdown" || (a.task == "stonith" && a.fenceType != "on")) {
 		writeOpen(w, inner, "downed", nil)
 		writeEmpty(w, inner+"  ", "node", []xmlAttr{{"id", a.node.ID}})
@@ -129,8 +130,20 @@ func (g *transitionGraph) writeAction(w *bufio.Writer, indent string, a *action,
 func (g *transitionGraph) actionAttributes(a *action) []xmlAttr {
 	m := map[string]string{"crm_feature_set": g.featureSet}
 	if a.rsc != nil && a.rsc.Kind == cib.KindPrimitive && a.rsc.xml != nil {
+		// The resource's parameters, then those its group or clone sets
+		// for names it leaves unset (get_rsc_attributes recurses to the
+		// parent); the operation's own instance attributes
+		// (action->extra) are written first, so the resource's
+		// overwrite them.
 		params := map[string]string{}
-		flattenSets(a.rsc.xml.Instance, params)
+		for p := a.rsc; p != nil; p = p.Parent {
+			if p.xml != nil {
+				flattenSets(p.xml.Instance, params)
+			}
+		}
+		if op := g.findOpConfig(a); op != nil {
+			flattenSets(op.Instance, params)
+		}
 		for k, v := range params {
 			m[k] = v
 		}
@@ -182,6 +195,9 @@ func (g *transitionGraph) actionMeta(a *action) map[string]string {
 	case a.task == "cancel":
 		// pcmk__new_cancel_action names the operation it cancels.
 		meta["operation"] = a.cancelTask
+		if a.cancelCallID != "" {
+			meta["call_id"] = a.cancelCallID
+		}
 	case a.rsc == nil:
 		// An action without a resource never goes through
 		// unpack_operation, so it gets no timeout; the shutdown request
@@ -219,8 +235,14 @@ func (g *transitionGraph) actionMeta(a *action) map[string]string {
 		if op.Timeout != "" {
 			meta["timeout"] = strconv.FormatInt(parseIntervalMS(op.Timeout), 10)
 		}
+		if op.StartDelay != "" {
+			// unpack_start_delay stores the delay in milliseconds.
+			meta["start-delay"] = strconv.FormatInt(parseIntervalMS(op.StartDelay), 10)
+		}
+		// Only meta_attributes are action options here: the <op>'s
+		// instance_attributes are agent parameters (action->extra).
 		extra := map[string]string{}
-		flattenSets(op.Meta, extra)
+		flattenSets(opMetaOnly(op), extra)
 		for k, v := range extra {
 			meta[k] = v
 		}
@@ -309,6 +331,46 @@ func writeOpen(w *bufio.Writer, indent, tag string, attrs []xmlAttr) {
 	w.WriteString(">\n")
 }
 
+// writeAttributes writes an action's <attributes>. A parameter whose name
+// is not a valid XML name (lsb resources converted from haresources have
+// parameters "1", "2", …) cannot be an attribute: Pacemaker's
+// hash2smartfield writes it as a <param name= value=> child instead.
+func writeAttributes(w *bufio.Writer, indent string, attrs []xmlAttr) {
+	var plain, params []xmlAttr
+	for _, a := range attrs {
+		if validXMLName(a.name) {
+			plain = append(plain, a)
+		} else {
+			params = append(params, a)
+		}
+	}
+	if len(params) == 0 {
+		writeEmpty(w, indent, "attributes", plain)
+		return
+	}
+	writeOpen(w, indent, "attributes", plain)
+	for _, p := range params {
+		writeEmpty(w, indent+"  ", "param", []xmlAttr{{"name", p.name}, {"value", p.value}})
+	}
+	writeClose(w, indent, "attributes")
+}
+
+// validXMLName reports whether s can be an XML attribute name.
+func validXMLName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || r == ':' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func writeEmpty(w *bufio.Writer, indent, tag string, attrs []xmlAttr) {
 	writeTag(w, indent, tag, attrs)
 	w.WriteString("/>\n")
@@ -354,4 +416,16 @@ func escapeAttr(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// opMetaOnly is an <op>'s meta_attributes sets: its Meta less the sets
+// that are also in Instance.
+func opMetaOnly(op *cib.Op) []cib.NVSet {
+	var out []cib.NVSet
+	for _, s := range op.Meta {
+		if !slices.ContainsFunc(op.Instance, func(i cib.NVSet) bool { return i.ID == s.ID }) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

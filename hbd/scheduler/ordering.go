@@ -293,6 +293,11 @@ func (ws *workingSet) applyOrderings() {
 // applyOrdering is rsc_order_first with order_resource_actions_after.
 func (ws *workingSet) applyOrdering(o orderSpec) {
 	if o.firstAction != nil {
+		if o.thenAction != nil {
+			// Both ends known (a stop before a stopped-role monitor).
+			orderActions(o.firstAction, o.thenAction, o.flags)
+			return
+		}
 		for _, t := range actionsByTask(o.thenRsc, o.thenTask) {
 			orderActions(o.firstAction, t, o.flags)
 		}

@@ -340,7 +340,7 @@ func (ws *workingSet) checkActionsFor(h rscHistory) {
 		}
 		task := op.x.Operation
 		if op.interval > 0 && (ws.inMaintenance(r) || n.Maintenance) {
-			ws.scheduleCancel(r, task, op.interval, n)
+			ws.scheduleCancel(r, op.x.CallID, task, op.interval, n)
 			continue
 		}
 		if op.interval == 0 && task != "monitor" && task != "start" && task != "promote" && task != "migrate_from" {
@@ -350,7 +350,7 @@ func (ws *workingSet) checkActionsFor(h rscHistory) {
 		if op.interval > 0 && !ws.opConfigured(r, task, op.interval) {
 			// An orphaned recurring operation (no longer configured).
 			if ws.opts.stopOrphanActions {
-				ws.scheduleCancel(r, task, op.interval, n)
+				ws.scheduleCancel(r, op.x.CallID, task, op.interval, n)
 			}
 			changed = true
 		} else {
@@ -377,8 +377,9 @@ func (ws *workingSet) opConfigured(r *Resource, name string, intervalMS int64) b
 
 // scheduleCancel is pcmk__schedule_cancel: cancellations happen after
 // the resource's stops.
-func (ws *workingSet) scheduleCancel(r *Resource, name string, intervalMS int64, n *Node) {
+func (ws *workingSet) scheduleCancel(r *Resource, callID, name string, intervalMS int64, n *Node) {
 	cancel := ws.newCancel(r, name, intervalMS, n)
+	cancel.cancelCallID = callID
 	ws.orderings = append(ws.orderings, orderSpec{firstRsc: r, firstTask: "stop", thenRsc: r, thenAction: cancel, flags: ordOptional})
 }
 

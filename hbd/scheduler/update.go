@@ -17,11 +17,39 @@ func (ws *workingSet) flagsForOrdering(a *action) actionFlags {
 	}
 	switch a.rsc.Kind {
 	case cib.KindGroup:
-		return ws.groupActionFlags(a)
+		return ws.groupActionFlags(a, a.node)
 	case cib.KindClone:
-		return ws.cloneActionFlags(a)
+		return ws.cloneActionFlags(a, a.node)
 	}
 	return actionFlags{a.optional, a.runnable}
+}
+
+// flagsOnNode is action_flags_for_ordering with the other side's node: a
+// clone's action is summarised over its instances on that node only (an
+// instance starting elsewhere does not make it required there), but it
+// stays runnable if it can run anywhere.
+func (ws *workingSet) flagsOnNode(a *action, node *Node) actionFlags {
+	f := ws.flagsForOrdering(a)
+	if node == nil || a.rsc == nil || a.rsc.Kind != cib.KindClone {
+		return f
+	}
+	runnable := f.runnable
+	f = ws.cloneActionFlags(a, node)
+	if runnable {
+		f.runnable = true
+	}
+	return f
+}
+
+// orderingNode is the node pcmk__update_action_for_orderings compares:
+// a group's start happens where the group is assigned.
+func orderingNode(a *action) *Node {
+	if a.rsc != nil && a.rsc.Kind == cib.KindGroup && a.task == "start" {
+		if n := a.rsc.location(false); n != nil {
+			return n
+		}
+	}
+	return a.node
 }
 
 // memberTask is get_complex_task / clone_child_action: the member action
@@ -41,18 +69,18 @@ func memberTask(task string) string {
 }
 
 // groupActionFlags is pcmk__group_action_flags.
-func (ws *workingSet) groupActionFlags(a *action) actionFlags {
+func (ws *workingSet) groupActionFlags(a *action, node *Node) actionFlags {
 	f := actionFlags{optional: true, runnable: true}
 	mt := memberTask(a.task)
 	for _, m := range a.rsc.Children {
-		ma := findFirstAction(m, mt, a.node)
+		ma := findFirstAction(m, mt, node)
 		if ma == nil {
 			if mt != "stop" && mt != "demote" {
 				f.runnable = false
 			}
 			continue
 		}
-		mf := ws.flagsForOrdering(ma)
+		mf := ws.memberFlags(ma, node)
 		if f.optional && !mf.optional {
 			f.optional = false
 			a.optional = false
@@ -67,12 +95,12 @@ func (ws *workingSet) groupActionFlags(a *action) actionFlags {
 
 // cloneActionFlags is summary_action_flags: required if any instance's
 // action is, runnable if any instance's action is.
-func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
+func (ws *workingSet) cloneActionFlags(a *action, onNode *Node) actionFlags {
 	f := actionFlags{optional: true, runnable: true}
 	mt := memberTask(notifiedTask(a))
 	anyRunnable := false
 	for _, inst := range a.rsc.Children {
-		node := a.node
+		node := onNode
 		if len(inst.Children) > 0 {
 			node = nil
 		}
@@ -80,7 +108,7 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 		if ia == nil {
 			continue
 		}
-		inf := ws.flagsForOrdering(ia)
+		inf := ws.memberFlags(ia, onNode)
 		if f.optional && !inf.optional {
 			f.optional = false
 			a.optional = false
@@ -91,11 +119,23 @@ func (ws *workingSet) cloneActionFlags(a *action) actionFlags {
 	}
 	if !anyRunnable {
 		f.runnable = false
-		if a.node == nil {
+		if onNode == nil {
 			a.runnable = false
 		}
 	}
 	return f
+}
+
+// memberFlags is child->cmds->action_flags(action, node): collectives
+// summarise their own members on the node.
+func (ws *workingSet) memberFlags(a *action, node *Node) actionFlags {
+	if a.rsc != nil && a.rsc.Kind == cib.KindGroup {
+		return ws.groupActionFlags(a, node)
+	}
+	if a.rsc != nil && a.rsc.Kind == cib.KindClone {
+		return ws.cloneActionFlags(a, node)
+	}
+	return ws.flagsForOrdering(a)
 }
 
 // actionForOrdering is action_for_ordering: orderings after a group's
@@ -166,8 +206,8 @@ func (ws *workingSet) updateActionForOrderings(then *action) {
 		}
 		changedFirst := false
 		if first == other.action {
-			ff := ws.flagsForOrdering(first)
-			tf := ws.flagsForOrdering(then)
+			ff := ws.flagsOnNode(first, orderingNode(then))
+			tf := ws.flagsOnNode(then, orderingNode(first))
 			cf, ct := ws.updateForOrderingFlags(first, then, ff, tf, other)
 			changedFirst, changedThen = cf, changedThen || ct
 		} else if orderActions(first, then, other.typ) {
@@ -252,6 +292,16 @@ func (ws *workingSet) updateForOrderingFlags(first, then *action, ff, tf actionF
 	}
 	if t&ordAsymmetrical != 0 && then.rsc != nil {
 		upd(false, true, ordAsymmetrical, ff)
+	}
+	// The "printed" flags put an optional action in the graph anyway
+	// (pe_action_print_always) once the other side is required: this is
+	// how a clone-min pseudo-action shows up although nothing makes it
+	// mandatory.
+	if first.runnable && t&ordImpliesThenPr != 0 && !ff.optional {
+		then.printAlways = true
+	}
+	if t&ordImpliesFirstPr != 0 && !tf.optional {
+		first.printAlways = true
 	}
 	if t&(ordImpliesThen|ordImpliesFirst|ordRestart) != 0 && first.rsc != nil &&
 		!first.rsc.managed && first.rsc.blocked && !first.runnable && first.task == "stop" {
@@ -447,6 +497,13 @@ func (ws *workingSet) markBlocked(r *Resource, task string, reason *Resource) {
 		a.setReason("colocation with "+reason.ID, false)
 		ws.blockColocatedStarts(a)
 		ws.updateActionForOrderings(a)
+		// A collective's completion pseudo-action (a clone's promoted_0)
+		// summarises its instances' actions, so it must see the block:
+		// Pacemaker ends with it unrunnable too (promoted-with-blocked),
+		// while hbd's update pass may have visited it already.
+		for _, e := range newestFirst(a.after) {
+			ws.updateActionForOrderings(e.action)
+		}
 	}
 	for _, c := range r.Children {
 		ws.markBlocked(c, task, reason)
