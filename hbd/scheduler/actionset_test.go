@@ -19,16 +19,11 @@ import (
 // Pacemaker put in the transition graph, order aside.
 func executedMultiset(text string) []string {
 	var out []string
-	in := false
-	for _, l := range strings.Split(text, "\n") {
-		switch {
-		case strings.HasPrefix(l, "Executing Cluster Transition:"):
-			in = true
-			continue
-		case strings.HasPrefix(l, "Revised Cluster Status:"), strings.HasPrefix(l, "Using the original"):
-			in = false
+	for _, l := range executedSection(text) {
+		if strings.HasPrefix(l, "Usingtheoriginal") {
+			continue // the execution-date notice, not an action
 		}
-		if s := strings.TrimPrefix(squashSpace(l), "*"); in && s != "" {
+		if s := strings.TrimPrefix(l, "*"); s != "" {
 			out = append(out, dropInstance(s))
 		}
 	}

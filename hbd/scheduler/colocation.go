@@ -91,37 +91,27 @@ func insertSorted(list []*colocation, co *colocation, less func(a, b *colocation
 func variantRank(r *Resource) int { return int(r.Kind) }
 
 // cmpPrimaryPriority is cmp_primary_priority.
-func cmpPrimaryPriority(a, b *colocation) int {
-	if a.primary.priority != b.primary.priority {
-		if a.primary.priority > b.primary.priority {
-			return -1
-		}
-		return 1
-	}
-	if va, vb := variantRank(a.primary), variantRank(b.primary); va != vb {
-		if va > vb {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a.primary.ID, b.primary.ID)
-}
+func cmpPrimaryPriority(a, b *colocation) int { return cmpRscPriority(a.primary, b.primary) }
 
 // cmpDependentPriority is cmp_dependent_priority.
-func cmpDependentPriority(a, b *colocation) int {
-	if a.dependent.priority != b.dependent.priority {
-		if a.dependent.priority > b.dependent.priority {
+func cmpDependentPriority(a, b *colocation) int { return cmpRscPriority(a.dependent, b.dependent) }
+
+// cmpRscPriority orders colocation lists by one side's resource: higher
+// priority first, then the more complex variant, then by id.
+func cmpRscPriority(a, b *Resource) int {
+	if a.priority != b.priority {
+		if a.priority > b.priority {
 			return -1
 		}
 		return 1
 	}
-	if va, vb := variantRank(a.dependent), variantRank(b.dependent); va != vb {
+	if va, vb := variantRank(a), variantRank(b); va != vb {
 		if va > vb {
 			return -1
 		}
 		return 1
 	}
-	return strings.Compare(a.dependent.ID, b.dependent.ID)
+	return strings.Compare(a.ID, b.ID)
 }
 
 // hasInfluence is pcmk__colocation_has_influence.
